@@ -1,0 +1,1 @@
+"""ClickHouse schema and rollups, tagged queries returning polars frames, anomaly detection, reports."""

@@ -1,0 +1,222 @@
+"""Synthetic conversation traffic, written straight into ClickHouse as Arrow batches.
+
+The shape is what operators see in real deployments: a daily cycle peaking mid-afternoon,
+quieter weekends, a skewed intent mix, a model mix that follows the routing tiers, cache
+hits on repeated questions, and occasional incidents (error and latency bursts). Generation
+is vectorised (numpy) so millions of rows per second are possible on this machine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+
+from core import clickhouse
+from core.config import get_settings
+
+INTENTS = np.array(
+    [
+        "booking_change",
+        "check_in_time",
+        "amenities",
+        "billing_question",
+        "cancel_reservation",
+        "loyalty_points",
+        "room_service",
+        "complaint",
+        "wifi_help",
+        "other",
+    ]
+)
+INTENT_WEIGHTS = np.array([0.18, 0.16, 0.14, 0.1, 0.09, 0.08, 0.08, 0.06, 0.06, 0.05])
+CHANNELS = np.array(["web", "whatsapp", "slack", "sms", "teams"])
+CHANNEL_WEIGHTS = np.array([0.45, 0.3, 0.1, 0.1, 0.05])
+# (model, provider, $ per 1k prompt tokens, $ per 1k completion tokens, base latency ms)
+MODELS = [
+    ("local-kb", "local", 0.0, 0.0, 40.0),
+    ("gpt-4o-mini", "openai", 0.00015, 0.0006, 450.0),
+    ("claude-3-5-haiku", "anthropic", 0.0008, 0.004, 520.0),
+    ("gpt-4o", "openai", 0.0025, 0.01, 900.0),
+]
+MODEL_WEIGHTS = np.array([0.35, 0.4, 0.15, 0.1])
+OUTCOMES = np.array(["answered", "handoff", "error"])
+CACHE_KINDS = np.array(["none", "exact", "semantic"])
+
+COLUMNS = [
+    "event_id",
+    "tenant_id",
+    "type",
+    "ts",
+    "source",
+    "agent_id",
+    "version",
+    "conversation_id",
+    "end_user_id",
+    "channel",
+    "model",
+    "provider",
+    "intent",
+    "outcome",
+    "cache_kind",
+    "latency_ms",
+    "prompt_tokens",
+    "completion_tokens",
+    "cost_usd",
+    "csat",
+    "is_error",
+    "is_handoff",
+]
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    agent_id: str
+    versions: tuple[int, ...] = (1,)
+
+
+@dataclass(frozen=True)
+class TenantSpec:
+    tenant_id: str
+    agents: tuple[AgentSpec, ...]
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Incident:
+    """A window where one agent's errors and latency jump (what anomaly detection should flag)."""
+
+    agent_id: str
+    start: dt.datetime
+    end: dt.datetime
+    error_rate: float = 0.25
+    latency_factor: float = 4.0
+
+
+@dataclass
+class GeneratorSpec:
+    tenants: Sequence[TenantSpec]
+    events: int
+    end: dt.datetime
+    days: float = 1.0
+    seed: int = 7
+    turns_per_conversation: float = 4.0
+    incidents: Sequence[Incident] = field(default_factory=list)
+
+
+def _intensity(ts_s: np.ndarray) -> np.ndarray:
+    """Relative traffic at each epoch second: daily cycle (peak ~14:00 UTC) and weekend dip."""
+    hours = (ts_s % 86400) / 3600.0
+    daily = 0.25 + 0.75 * (0.5 + 0.5 * np.cos((hours - 14.0) / 24.0 * 2 * np.pi)) ** 1.5
+    weekday = ((ts_s // 86400) + 3) % 7  # 1970-01-01 was a Thursday -> Monday = 0
+    return daily * np.where(weekday >= 5, 0.6, 1.0)
+
+
+def _timestamps(rng: np.random.Generator, n: int, start_s: float, end_s: float) -> np.ndarray:
+    out = np.empty(0, dtype=np.float64)
+    while out.size < n:
+        cand = rng.uniform(start_s, end_s, size=int((n - out.size) * 1.8) + 16)
+        keep = rng.uniform(0, 1, size=cand.size) < _intensity(cand)
+        out = np.concatenate([out, cand[keep]])
+    return out[:n]
+
+
+def generate_batches(spec: GeneratorSpec, batch_size: int = 500_000) -> Iterator[pa.Table]:
+    """Yield Arrow tables of ``batch_size`` rows until ``spec.events`` rows were produced."""
+    rng = np.random.default_rng(spec.seed)
+    end_s = spec.end.timestamp()
+    start_s = end_s - spec.days * 86400
+    pairs = [(t, a) for t in spec.tenants for a in t.agents]
+    pair_weights = np.array([t.weight for t, _ in pairs], dtype=np.float64)
+    pair_weights /= pair_weights.sum()
+    produced = 0
+    while produced < spec.events:
+        n = min(batch_size, spec.events - produced)
+        yield _batch(rng, n, start_s, end_s, pairs, pair_weights, spec)
+        produced += n
+
+
+def _batch(
+    rng: np.random.Generator,
+    n: int,
+    start_s: float,
+    end_s: float,
+    pairs: list[tuple[TenantSpec, AgentSpec]],
+    pair_weights: np.ndarray,
+    spec: GeneratorSpec,
+) -> pa.Table:
+    ts = _timestamps(rng, n, start_s, end_s)
+    pair_idx = rng.choice(len(pairs), size=n, p=pair_weights)
+    tenant_ids = np.array([p[0].tenant_id for p in pairs])[pair_idx]
+    agent_ids = np.array([p[1].agent_id for p in pairs])[pair_idx]
+    versions = np.array([max(p[1].versions) for p in pairs])[pair_idx]
+    older = np.array([min(p[1].versions) for p in pairs])[pair_idx]
+    versions = np.where(rng.uniform(size=n) < 0.1, older, versions)
+
+    model_idx = rng.choice(len(MODELS), size=n, p=MODEL_WEIGHTS)
+    prices_in = np.array([m[2] for m in MODELS])[model_idx]
+    prices_out = np.array([m[3] for m in MODELS])[model_idx]
+    base_latency = np.array([m[4] for m in MODELS])[model_idx]
+    cache = rng.choice(3, size=n, p=[0.78, 0.14, 0.08])
+    prompt_tokens = rng.gamma(4.0, 120.0, size=n).astype(np.uint32) + 50
+    completion_tokens = rng.gamma(3.0, 45.0, size=n).astype(np.uint32) + 10
+    latency = base_latency * rng.lognormal(0.0, 0.35, size=n)
+    latency = np.where(cache > 0, rng.uniform(3, 15, size=n), latency)
+    cost = (prompt_tokens * prices_in + completion_tokens * prices_out) / 1000.0
+    cost = np.where(cache > 0, 0.0, cost)
+
+    error_p = np.full(n, 0.004)
+    for inc in spec.incidents:
+        hit = (agent_ids == inc.agent_id) & (ts >= inc.start.timestamp()) & (ts < inc.end.timestamp())
+        error_p = np.where(hit, inc.error_rate, error_p)
+        latency = np.where(hit, latency * inc.latency_factor, latency)
+    roll = rng.uniform(size=n)
+    intent_idx = rng.choice(len(INTENTS), size=n, p=INTENT_WEIGHTS)
+    handoff_p = np.where(INTENTS[intent_idx] == "complaint", 0.35, 0.05)
+    outcome_idx = np.where(roll < error_p, 2, np.where(roll < error_p + handoff_p, 1, 0))
+    csat_given = rng.uniform(size=n) < 0.12
+    csat = np.clip(np.round(rng.normal(np.where(outcome_idx == 0, 4.3, 2.6), 0.8)), 1, 5).astype(np.uint8)
+
+    conv_count = max(1, int(n / spec.turns_per_conversation))
+    conv_ids = np.array([str(uuid.UUID(int=int(x))) for x in rng.integers(1, 2**63, size=conv_count)])
+    conversation_ids = conv_ids[rng.integers(0, conv_count, size=n)]
+    users = np.array([f"user-{i}" for i in range(max(1, conv_count // 2))])
+    end_users = users[rng.integers(0, users.size, size=n)]
+    raw = rng.bytes(16 * n)
+    event_ids = [str(uuid.UUID(bytes=raw[i * 16 : i * 16 + 16], version=4)) for i in range(n)]
+
+    ts_ms = (ts * 1000).astype("int64")
+    columns = {
+        "event_id": pa.array(event_ids, pa.string()),
+        "tenant_id": pa.array(tenant_ids, pa.string()),
+        "type": pa.array(np.full(n, "conversation.logs"), pa.string()),
+        "ts": pa.array(ts_ms, pa.timestamp("ms", tz="UTC")),
+        "source": pa.array(np.full(n, "generator"), pa.string()),
+        "agent_id": pa.array(agent_ids, pa.string()),
+        "version": pa.array(versions.astype(np.uint32), pa.uint32()),
+        "conversation_id": pa.array(conversation_ids, pa.string()),
+        "end_user_id": pa.array(end_users, pa.string()),
+        "channel": pa.array(rng.choice(CHANNELS, size=n, p=CHANNEL_WEIGHTS), pa.string()),
+        "model": pa.array(np.array([m[0] for m in MODELS])[model_idx], pa.string()),
+        "provider": pa.array(np.array([m[1] for m in MODELS])[model_idx], pa.string()),
+        "intent": pa.array(INTENTS[intent_idx], pa.string()),
+        "outcome": pa.array(OUTCOMES[outcome_idx], pa.string()),
+        "cache_kind": pa.array(CACHE_KINDS[cache], pa.string()),
+        "latency_ms": pa.array(latency.astype(np.float32), pa.float32()),
+        "prompt_tokens": pa.array(np.where(cache > 0, 0, prompt_tokens).astype(np.uint32), pa.uint32()),
+        "completion_tokens": pa.array(np.where(cache > 0, 0, completion_tokens).astype(np.uint32), pa.uint32()),
+        "cost_usd": pa.array(cost.astype(np.float64), pa.float64()),
+        "csat": pa.array(csat, pa.uint8(), mask=~csat_given),
+        "is_error": pa.array((outcome_idx == 2).astype(np.uint8), pa.uint8()),
+        "is_handoff": pa.array((outcome_idx == 1).astype(np.uint8), pa.uint8()),
+    }
+    return pa.table(columns)
+
+
+def write_batch(table: pa.Table) -> None:
+    db = get_settings().clickhouse.database
+    clickhouse.insert_arrow(f"{db}.events", table)

@@ -1,0 +1,1 @@
+"""Tagged ClickHouse queries with bound parameters, returning polars frames or scalars."""

@@ -1,0 +1,1 @@
+"""Settings and backend clients. Imports nothing else of ours, no UI, no web framework."""

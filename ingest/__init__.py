@@ -1,0 +1,1 @@
+"""Event schemas, pure processors, batch writers and the consumer loop (``python -m ingest``)."""

@@ -1,0 +1,1 @@
+"""FastAPI app mounted into the Reflex app: routers per resource, deps, wire schemas, errors."""

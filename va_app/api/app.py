@@ -1,0 +1,56 @@
+"""Build the FastAPI app that Reflex mounts (``rx.App(api_transformer=...)``).
+
+``build_api()`` returns the FastAPI app; ``asgi_transformers()`` adds the request-context
+middleware *outside* it so even a 500 produced by Starlette's error middleware carries an
+``X-Request-ID``.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from starlette.types import ASGIApp
+
+from va_app.api import health, platform
+from va_app.api.errors import error_body, install_error_handlers
+from va_app.api.middleware import RequestContextMiddleware
+
+API_PREFIX = "/api/v1"
+
+
+def _v1_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX)
+    router.include_router(platform.router)
+    return router
+
+
+def build_api() -> FastAPI:
+    app = FastAPI(
+        title="VirtualAgent API",
+        version="1",
+        description="Agents, deployments, chat, LLM routing, analytics and integrations for many tenants.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=f"{API_PREFIX}/redoc",
+    )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(_v1_router())
+
+    @app.api_route(
+        f"{API_PREFIX}/{{path:path}}",
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        include_in_schema=False,
+    )
+    async def unknown_api_route(path: str) -> None:
+        """Unknown API paths answer JSON 404 instead of falling through to the console."""
+        from fastapi.responses import JSONResponse
+
+        return JSONResponse(  # type: ignore[return-value]
+            error_body("not_found", f"no API route {API_PREFIX}/{path}"), status_code=404
+        )
+
+    return app
+
+
+def with_request_context(app: ASGIApp) -> ASGIApp:
+    return RequestContextMiddleware(app)

@@ -1,0 +1,89 @@
+"""ASGI middleware: request id, access log, Prometheus metrics.
+
+Written as plain ASGI (not ``BaseHTTPMiddleware``) so streaming responses and the Reflex
+websocket pass through untouched, and so an unhandled error still gets a request id.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from core.logs import request_id_var
+
+log = logging.getLogger("va.access")
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+HTTP_REQUESTS = Counter(
+    "va_http_requests_total", "HTTP requests by route and status", ["method", "route", "status"], registry=REGISTRY
+)
+HTTP_LATENCY = Histogram(
+    "va_http_request_duration_seconds",
+    "HTTP request latency by route",
+    ["method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+    registry=REGISTRY,
+)
+_VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def _route_label(scope: Scope) -> str:
+    """The route template (``/api/v1/agents/{id}``) so label cardinality stays bounded."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if path:
+        return str(path)
+    raw = str(scope.get("path", ""))
+    if raw.startswith(("/api/", "/healthz", "/readyz", "/metrics")):
+        return "unmatched"
+    return "console"
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status_holder = {"status": 500}
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = _route_label(scope)
+            method = scope.get("method", "GET")
+            HTTP_REQUESTS.labels(method, route, str(status_holder["status"])).inc()
+            HTTP_LATENCY.labels(method, route).observe(elapsed)
+            if route != "console" or status_holder["status"] >= 500:
+                log.info(
+                    "request",
+                    extra={
+                        "method": method,
+                        "path": scope.get("path"),
+                        "route": route,
+                        "status": status_holder["status"],
+                        "duration_ms": round(elapsed * 1000, 2),
+                    },
+                )
+            request_id_var.reset(token)

@@ -1,0 +1,16 @@
+"""Platform status as a resource of the public API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from va_app.platform.status import platform_status
+
+router = APIRouter(prefix="/platform", tags=["platform"])
+
+
+@router.get("/status", summary="Backend status and headline counts")
+async def get_status() -> dict[str, Any]:
+    return (await platform_status()).as_dict()

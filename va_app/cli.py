@@ -1,0 +1,237 @@
+"""The ``va`` command: run the platform, check it, migrate, seed.
+
+``va run`` is what ``make run`` calls after the install step: it starts the embedded
+servers a configuration needs, migrates, seeds the demo tenant, then serves the production
+build of the console and API on one port. Ctrl-C (or SIGTERM) stops everything it started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from core.config import PROJECT_ROOT, get_settings
+from core.logs import configure_logging
+
+app = typer.Typer(help="VirtualAgent: agents, deployments, LLM routing and analytics for many tenants.")
+db_app = typer.Typer(help="Transactional store (PostgreSQL) migrations.")
+demo_app = typer.Typer(help="Demo data.")
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+console = Console(stderr=True)
+
+
+def _reflex_env(port: int) -> dict[str, str]:
+    tools = PROJECT_ROOT / ".tools"
+    env = dict(os.environ)
+    env["PATH"] = (
+        f"{tools / 'node_modules' / '.bin'}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    )
+    env.update(
+        {
+            "PORT": str(port),
+            "REFLEX_TELEMETRY_ENABLED": "0",
+            "REFLEX_CHECK_LATEST_VERSION": "0",
+            "BUN_INSTALL_CACHE_DIR": str(tools / "bun-cache"),
+            "BUN_RUNTIME_TRANSPILER_CACHE_PATH": str(tools / "bun-transpiler-cache"),
+            "REFLEX_DIR": str(tools / "reflex"),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+def _kill_stale_web(pid_file: Path) -> None:
+    """A crashed earlier run may have left the web server holding the port: end it."""
+    import psutil
+
+    if not pid_file.exists():
+        return
+    try:
+        pid = int(pid_file.read_text().strip())
+        proc = psutil.Process(pid)
+        if "reflex" in " ".join(proc.cmdline()):
+            console.print(f"[yellow]stopping web server left by an earlier run (pid {pid})[/]")
+            os.killpg(pid, signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except psutil.TimeoutExpired:
+                os.killpg(pid, signal.SIGKILL)
+    except (ValueError, psutil.NoSuchProcess, ProcessLookupError, PermissionError):
+        pass
+    pid_file.unlink(missing_ok=True)
+
+
+@app.command()
+def run(
+    port: Annotated[int, typer.Option(help="Port for console and API (one port).")] = 0,
+    setup: Annotated[bool, typer.Option(help="Migrate and seed the demo tenant before serving.")] = True,
+) -> None:
+    """Start the embedded backends, migrate, seed, and serve console + API on one port."""
+    from core.services import ServiceError, embedded_servers, port_open
+
+    settings = get_settings()
+    port = port or settings.port
+    configure_logging(settings.log_level, json_lines=False)
+    settings.run_dir.mkdir(parents=True, exist_ok=True)
+    pid_file = settings.run_dir / f"web-{port}.pid"
+    _kill_stale_web(pid_file)
+    if port_open(port):
+        console.print(f"[red]port {port} is already in use by another program; set PORT or stop it[/]")
+        raise typer.Exit(2)
+
+    servers = embedded_servers(settings)
+    try:
+        for server in servers:
+            with console.status(f"starting embedded {type(server).__name__.removeprefix('Embedded')}..."):
+                server.start()
+            console.print(f"[green]✓[/] {type(server).__name__.removeprefix('Embedded')} on {server.url}")
+        env = _reflex_env(port)
+        for server in servers:
+            key = "DATABASE_URL" if "Postgres" in type(server).__name__ else "REDIS_URL"
+            env[key] = server.url
+        if setup:
+            with console.status("migrating and seeding the demo tenant..."):
+                subprocess.run(
+                    [sys.executable, "-m", "va_app.cli", "db", "upgrade"], env=env, check=True, cwd=PROJECT_ROOT
+                )
+                subprocess.run(
+                    [sys.executable, "-m", "va_app.cli", "demo", "seed"], env=env, check=True, cwd=PROJECT_ROOT
+                )
+            console.print("[green]✓[/] migrations applied, demo tenant seeded")
+    except (ServiceError, subprocess.CalledProcessError) as exc:
+        console.print(f"[red]set-up failed:[/] {exc}")
+        for server in reversed(servers):
+            server.stop()
+        raise typer.Exit(1) from exc
+
+    console.print(f"building and starting the console + API on http://localhost:{port} ...")
+    web = subprocess.Popen(
+        [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port", "--loglevel", "warning"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        start_new_session=True,
+    )
+    pid_file.write_text(str(web.pid))
+    stopping = {"flag": False}
+
+    def _stop(_signum: int, _frame: object) -> None:
+        stopping["flag"] = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    code = 0
+    try:
+        while web.poll() is None and not stopping["flag"]:
+            time.sleep(0.2)
+        if web.poll() is not None and not stopping["flag"]:
+            code = web.returncode or 1
+            console.print(f"[red]web server exited with code {web.returncode}[/]")
+    finally:
+        console.print("stopping...")
+        if web.poll() is None:
+            try:
+                os.killpg(web.pid, signal.SIGTERM)
+                web.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(web.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        pid_file.unlink(missing_ok=True)
+        for server in reversed(servers):
+            server.stop()
+        console.print("[green]stopped[/]")
+    raise typer.Exit(code)
+
+
+@app.command()
+def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Backend readiness (like /readyz), human-readable."""
+    from va_app.platform.status import platform_status
+
+    configure_logging("WARNING", json_lines=False)
+    result = asyncio.run(platform_status())
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), indent=2))
+    else:
+        table = Table(title="VirtualAgent backends")
+        for col in ("backend", "role", "state", "version", "latency", "mode"):
+            table.add_column(col)
+        for b in result.backends:
+            state = "[green]up[/]" if b.ok else f"[red]down[/] {b.error}"
+            mode = "embedded" if b.embedded else "external"
+            table.add_row(b.name, b.kind, state, b.version, f"{b.latency_ms:.1f} ms", mode)
+        Console().print(table)
+        counts = ", ".join(f"{k}={'?' if v is None else v}" for k, v in result.counts.items())
+        Console().print(f"counts: {counts}")
+    raise typer.Exit(0 if result.ready else 1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from models.migrate import current, upgrade
+
+    upgrade(revision)
+    typer.echo(f"database at revision {current()}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument()]) -> None:
+    """Revert migrations down to REVISION (e.g. -1 or base)."""
+    from models.migrate import current, downgrade
+
+    downgrade(revision)
+    typer.echo(f"database at revision {current()}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the current migration revision."""
+    from models.migrate import current
+
+    typer.echo(current() or "base")
+
+
+@demo_app.command("seed")
+def demo_seed() -> None:
+    """Create (or refresh) the demo tenant, its agents and a day of demo traffic. Idempotent."""
+    from va_app.demo.seed import seed_demo
+
+    configure_logging("WARNING", json_lines=False)
+    summary = asyncio.run(seed_demo())
+    typer.echo(json.dumps(summary, indent=2, default=str))
+
+
+@app.command("services")
+def services(action: Annotated[str, typer.Argument(help="start | stop")]) -> None:
+    """Start or stop the embedded PostgreSQL and Redis without the web server."""
+    from core.services import embedded_servers
+
+    for server in embedded_servers(get_settings()):
+        if action == "start":
+            server.start()
+            typer.echo(f"{type(server).__name__}: {server.url}")
+        elif action == "stop":
+            server.stop()
+        else:
+            raise typer.BadParameter("action must be start or stop")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

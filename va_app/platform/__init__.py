@@ -1,0 +1,1 @@
+"""Platform health: which backends are up, their versions, and headline counts."""

@@ -1,0 +1,17 @@
+"""The Reflex app: console pages plus the FastAPI app mounted on the same port."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from va_app import pages  # noqa: F401  (registers the console pages)
+from va_app.api.app import build_api, with_request_context
+from va_app.runtime import lifespan
+
+api = build_api()
+
+app = rx.App(
+    api_transformer=[api, with_request_context],
+    theme=rx.theme(appearance="light", accent_color="indigo", radius="medium"),
+)
+app.register_lifespan_task(lifespan)
