@@ -159,6 +159,12 @@ class EmbeddedPostgres:
                 log.info("postgres already running on port %s, reusing it", self.port)
                 return
             self.stop()
+        self._reap_orphans()
+        # The killed postmaster may linger as a zombie (pid 1 of a container need not reap it):
+        # PostgreSQL would take it for a live server, so drop its lock file ourselves.
+        (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
+        for stale in self.data_dir.glob(".s.PGSQL.*"):
+            stale.unlink(missing_ok=True)
         options = (
             f"-p {self.port} -h 127.0.0.1 -k {self.data_dir} -c max_connections=300 "
             "-c shared_buffers=256MB -c fsync=on -c listen_addresses=127.0.0.1"
@@ -195,6 +201,21 @@ class EmbeddedPostgres:
                 conn.execute(f'CREATE DATABASE "{self.database}"')
         with psycopg.connect(self.url, autocommit=True) as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+
+    def _reap_orphans(self) -> None:
+        """End backends orphaned by a killed postmaster: they keep the data dir locked."""
+        target = str(self.data_dir.resolve())
+        orphans = []
+        for proc in psutil.process_iter(["name"]):
+            try:
+                if proc.info["name"] == "postgres" and proc.cwd() == target:
+                    orphans.append(proc)
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+        for proc in orphans:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                proc.kill()
+        psutil.wait_procs(orphans, timeout=5)
 
     def stop(self) -> None:
         if not (self.data_dir / "postmaster.pid").exists():

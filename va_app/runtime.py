@@ -14,7 +14,6 @@ from contextlib import asynccontextmanager
 
 from analytics.schema import apply_schema
 from core import cache, clickhouse, db
-from core.bus import get_bus
 from core.config import get_settings
 from core.logs import configure_logging
 
@@ -32,8 +31,6 @@ async def startup() -> None:
 
 
 async def shutdown() -> None:
-    bus = get_bus()
-    await bus.close()
     await cache.close()
     await db.dispose()
     await asyncio.to_thread(clickhouse.close)

@@ -68,7 +68,11 @@ def _short(exc: BaseException) -> str:
 
 
 async def _bus_ping() -> str:
-    return await get_bus().ping()
+    bus = get_bus()
+    try:
+        return await bus.ping()
+    finally:
+        await bus.close()
 
 
 async def check_backends() -> PlatformStatus:

@@ -1,0 +1,40 @@
+"""The ``va`` command against the real backends."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from va_app.cli import app
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.clickhouse]
+runner = CliRunner()
+
+
+def test_status_json_reports_ready() -> None:
+    result = runner.invoke(app, ["status", "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["status"] == "ready"
+    assert body["backends"]["postgres"]["ok"]
+
+
+def test_status_table_is_human_readable() -> None:
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 0, result.output
+    for word in ("postgres", "redis", "clickhouse", "bus", "up"):
+        assert word in result.stdout
+
+
+def test_db_current_is_head() -> None:
+    result = runner.invoke(app, ["db", "current"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "0001"
+
+
+def test_db_upgrade_is_idempotent() -> None:
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "0001" in result.stdout
