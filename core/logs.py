@@ -14,6 +14,10 @@ import sys
 import orjson
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+# Client address and user agent of the request being served, for the audit trail.
+client_var: contextvars.ContextVar[tuple[str | None, str | None]] = contextvars.ContextVar(
+    "client", default=(None, None)
+)
 
 _RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -101,11 +102,13 @@ def kafka_broker(test_root: Path) -> Iterator[str]:
             pytest.fail(f"noida-db kafka did not start: {(workdir / 'noida.log').read_text()}")
         time.sleep(0.1)
     yield f"127.0.0.1:{port}"
-    proc.terminate()
+    # The noida-db script is a Python wrapper around the real binary (subprocess.call):
+    # signalling the wrapper alone would orphan the broker, so signal the whole session.
+    os.killpg(proc.pid, signal.SIGTERM)
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _blocked(name: str):  # type: ignore[no-untyped-def]

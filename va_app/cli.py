@@ -29,6 +29,12 @@ db_app = typer.Typer(help="Transactional store (PostgreSQL) migrations.")
 demo_app = typer.Typer(help="Demo data.")
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
+tenant_app = typer.Typer(help="Tenants.")
+user_app = typer.Typer(help="Users.")
+apikey_app = typer.Typer(help="API keys.")
+app.add_typer(tenant_app, name="tenant")
+app.add_typer(user_app, name="user")
+app.add_typer(apikey_app, name="apikey")
 console = Console(stderr=True)
 
 
@@ -212,6 +218,107 @@ def demo_seed() -> None:
     configure_logging("WARNING", json_lines=False)
     summary = asyncio.run(seed_demo())
     typer.echo(json.dumps(summary, indent=2, default=str))
+
+
+def _fail(exc: Exception) -> None:
+    from va_app.errors import DomainError
+
+    if isinstance(exc, DomainError):
+        typer.echo(json.dumps({"error": {"code": exc.code, "message": exc.message}}), err=True)
+        raise typer.Exit(1) from exc
+    raise exc
+
+
+async def _tenant_principal(slug: str, label: str):  # type: ignore[no-untyped-def]
+    from core import db
+    from va_app.auth.principal import system_principal
+    from va_app.errors import NotFound
+
+    async with db.session_scope() as session:
+        from models.repositories import tenants as tenants_repo
+
+        tenant = await tenants_repo.get_tenant_by_slug(session=session, slug=slug)
+        if tenant is None:
+            raise NotFound(f"no tenant '{slug}'")
+        return system_principal(tenant.id, label, "cli")
+
+
+@tenant_app.command("create")
+def tenant_create(
+    name: Annotated[str, typer.Argument(help="Display name, e.g. 'Acme Hotels'.")],
+    owner_email: Annotated[str, typer.Option("--owner-email", help="Owner's email.")],
+    slug: Annotated[str | None, typer.Option(help="URL-safe id; derived from NAME when omitted.")] = None,
+    plan: Annotated[str, typer.Option(help="free | team | enterprise")] = "team",
+) -> None:
+    """Create a tenant with its owner; prints JSON with the owner's API key (shown once)."""
+    from va_app.auth.tenants import provision_tenant
+
+    configure_logging("WARNING", json_lines=False)
+    try:
+        result = asyncio.run(provision_tenant(None, name=name, owner_email=owner_email, slug=slug, plan=plan))
+    except Exception as exc:
+        _fail(exc)
+        return
+    out = {
+        "tenant_id": str(result.tenant_id),
+        "slug": result.slug,
+        "owner_user_id": str(result.owner_user_id),
+        "owner_email": result.owner_email,
+        "owner_api_key": result.owner_api_key,
+    }
+    if result.owner_temporary_password:
+        out["owner_temporary_password"] = result.owner_temporary_password
+    typer.echo(json.dumps(out, indent=2))
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Argument()],
+    tenant: Annotated[str, typer.Option("--tenant", help="Tenant slug.")],
+    role: Annotated[str, typer.Option(help="owner | admin | developer | analyst | viewer")] = "viewer",
+    name: Annotated[str, typer.Option(help="Full name.")] = "",
+) -> None:
+    """Add a user to a tenant; prints a temporary password for a new user (shown once)."""
+    from va_app.auth.users import invite_member
+
+    configure_logging("WARNING", json_lines=False)
+
+    async def _run():  # type: ignore[no-untyped-def]
+        principal = await _tenant_principal(tenant, "va user create")
+        return await invite_member(principal, email=email, role=role, full_name=name)
+
+    try:
+        invitation = asyncio.run(_run())
+    except Exception as exc:
+        _fail(exc)
+        return
+    out = {"user_id": invitation.member.user_id, "email": invitation.member.email, "role": invitation.member.role}
+    if invitation.temporary_password:
+        out["temporary_password"] = invitation.temporary_password
+    typer.echo(json.dumps(out, indent=2))
+
+
+@apikey_app.command("create")
+def apikey_create(
+    tenant: Annotated[str, typer.Option("--tenant", help="Tenant slug.")],
+    role: Annotated[str, typer.Option(help="owner | admin | developer | analyst | viewer | superadmin")],
+    name: Annotated[str, typer.Option(help="A label for the key.")] = "cli key",
+) -> None:
+    """Create an API key; prints it once."""
+    from va_app.auth.api_keys import create_api_key, describe
+
+    configure_logging("WARNING", json_lines=False)
+
+    async def _run():  # type: ignore[no-untyped-def]
+        principal = await _tenant_principal(tenant, "va apikey create")
+        return await create_api_key(principal, name=name, role=role)
+
+    try:
+        created = asyncio.run(_run())
+    except Exception as exc:
+        _fail(exc)
+        return
+    typer.echo(json.dumps({**describe(created.key), "key": created.secret}, indent=2, default=str))
 
 
 @app.command("services")

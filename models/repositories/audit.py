@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.audit import AuditLog
@@ -43,3 +45,36 @@ async def record(
     session.add(entry)
     await session.flush()
     return entry
+
+
+async def list_entries(
+    *,
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    action: str | None = None,
+    actor_id: str | None = None,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    after: tuple[dt.datetime, uuid.UUID] | None = None,
+    limit: int = 50,
+) -> list[AuditLog]:
+    """Newest first; ``action`` matches a prefix so ``api_key.`` finds every key action."""
+    stmt = select(AuditLog).where(AuditLog.tenant_id == tenant_id)
+    if action:
+        stmt = stmt.where(AuditLog.action.startswith(action, autoescape=True))
+    if actor_id:
+        stmt = stmt.where(AuditLog.actor_id == actor_id)
+    if target_type:
+        stmt = stmt.where(AuditLog.target_type == target_type)
+    if target_id:
+        stmt = stmt.where(AuditLog.target_id == target_id)
+    if since:
+        stmt = stmt.where(AuditLog.created_at >= since)
+    if until:
+        stmt = stmt.where(AuditLog.created_at < until)
+    if after:
+        stmt = stmt.where(tuple_(AuditLog.created_at, AuditLog.id) < after)
+    stmt = stmt.order_by(AuditLog.created_at.desc(), AuditLog.id.desc()).limit(limit)
+    return list((await session.execute(stmt)).scalars())

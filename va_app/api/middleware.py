@@ -14,7 +14,7 @@ import uuid
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core.logs import request_id_var
+from core.logs import client_var, request_id_var
 
 log = logging.getLogger("va.access")
 
@@ -52,19 +52,29 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        headers = dict(scope.get("headers") or [])
+        incoming = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
-        scope.setdefault("state", {})["request_id"] = request_id
+        client = scope.get("client")
+        forwarded = headers.get(b"x-forwarded-for", b"").decode("latin-1").split(",")[0].strip()
+        ip = forwarded or (client[0] if client else None)
+        client_token = client_var.set((ip, headers.get(b"user-agent", b"").decode("latin-1")[:500] or None))
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
         started = time.perf_counter()
         status_holder = {"status": 500}
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
-                headers = list(message.get("headers", []))
-                headers.append((b"x-request-id", request_id.encode()))
-                message["headers"] = headers
+                out = list(message.get("headers", []))
+                out.append((b"x-request-id", request_id.encode()))
+                present = {name.lower() for name, _ in out}
+                for name, value in (state.get("extra_headers") or {}).items():
+                    if name.lower().encode() not in present:
+                        out.append((name.lower().encode(), str(value).encode()))
+                message["headers"] = out
             await send(message)
 
         try:
@@ -87,3 +97,4 @@ class RequestContextMiddleware:
                     },
                 )
             request_id_var.reset(token)
+            client_var.reset(client_token)

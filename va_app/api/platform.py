@@ -6,11 +6,17 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from va_app.api.deps import require
+from va_app.auth.permissions import Perm
 from va_app.platform.status import platform_status
 
 router = APIRouter(prefix="/platform", tags=["platform"])
 
 
-@router.get("/status", summary="Backend status and headline counts")
+@router.get(
+    "/status",
+    summary="Backend status and platform-wide counts (superadmin)",
+    dependencies=[require(Perm.PLATFORM_ADMIN)],
+)
 async def get_status() -> dict[str, Any]:
     return (await platform_status()).as_dict()
