@@ -96,8 +96,19 @@ async def test_openapi_and_docs_are_served(client: httpx.AsyncClient) -> None:
     assert (await client.get("/api/v1/docs")).status_code == 200
 
 
-async def test_platform_status_has_counts(client: httpx.AsyncClient) -> None:
-    body = (await client.get("/api/v1/platform/status")).json()
+async def test_platform_status_is_for_superadmins(client: httpx.AsyncClient) -> None:
+    from tests.factories import create_key, create_tenant
+    from va_app.auth.api_keys import create_api_key
+    from va_app.auth.principal import system_principal
+
+    tenant = await create_tenant()
+    owner = await create_key(tenant, "owner")
+    denied = await client.get("/api/v1/platform/status", headers={"Authorization": f"Bearer {owner}"})
+    assert denied.status_code == 403
+    platform_key = await create_api_key(system_principal(tenant.tenant_id, "test"), name="ops", role="superadmin")
+    resp = await client.get("/api/v1/platform/status", headers={"Authorization": f"Bearer {platform_key.secret}"})
+    assert resp.status_code == 200
+    body = resp.json()
     assert set(body["counts"]) == {"tenants", "agents", "events_last_hour"}
     assert all(isinstance(v, int) for v in body["counts"].values())
 

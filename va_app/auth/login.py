@@ -19,6 +19,7 @@ from typing import Any, Literal
 import orjson
 import pyotp
 import qrcode
+from qrcode.image.svg import SvgPathImage
 
 from core import cache, db
 from models.base import utcnow
@@ -52,7 +53,7 @@ class LoginResult:
 class TotpEnrolment:
     secret: str
     otpauth_uri: str
-    qr_png_data_uri: str
+    qr_data_uri: str
 
 
 def _session_key(token: str) -> str:
@@ -78,7 +79,7 @@ async def login(email: str, password: str, tenant_slug: str | None = None) -> Lo
             user.failed_logins += 1
             if user.failed_logins >= LOCK_AFTER:
                 user.locked_until = now + dt.timedelta(seconds=_lock_seconds(user.failed_logins))
-            await session.flush()
+            await session.commit()  # the failure must count even though we raise
             raise NotAuthenticated("wrong email or password")
         tenant_id, role = await _pick_tenant(session, user, tenant_slug)
         user.failed_logins = 0
@@ -115,7 +116,7 @@ async def verify_second_factor(mfa_token: str, code: str) -> LoginResult:
             user.failed_logins += 1
             if user.failed_logins >= LOCK_AFTER:
                 user.locked_until = now + dt.timedelta(seconds=_lock_seconds(user.failed_logins))
-            await session.flush()
+            await session.commit()  # the failure must count even though we raise
             raise NotAuthenticated("wrong code")
         user.failed_logins = 0
         tenant_id = uuid.UUID(pending["tenant_id"])
@@ -237,10 +238,10 @@ async def start_totp_enrolment(principal: Principal) -> TotpEnrolment:
         await audit(session, principal, "user.totp_enrol_start", "user", user.id)
         email = user.email
     uri = pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
-    image = qrcode.make(uri)
+    image = qrcode.make(uri, image_factory=SvgPathImage, box_size=8)  # SVG: no imaging library needed
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    data_uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    image.save(buffer)
+    data_uri = "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
     return TotpEnrolment(secret, uri, data_uri)
 
 
