@@ -20,6 +20,7 @@ CHROMIUM_ARGS = [
 
 
 @pytest.mark.browser
+@pytest.mark.timeout(600)  # a cold production build compiles the frontend first
 async def test_overview_shows_live_backend_status(console_url: str, tmp_path: Path) -> None:
     chromium = shutil.which("chromium")
     assert chromium, "the OS package `chromium` is required for browser tests"

@@ -1,0 +1,1 @@
+"""Console building blocks: plain functions that return ``rx.Component``."""

@@ -1,0 +1,1 @@
+"""Reflex states of the console: one substate per page, talking only to domain services."""
