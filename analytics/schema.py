@@ -64,7 +64,131 @@ def _migrations(db: str, retention_days: int) -> list[Migration]:
                 """,
             ),
         ),
+        Migration(
+            2,
+            "insert dedup, rollups, dead letters",
+            (
+                # Redelivered batches are re-inserted with the same insert_deduplication_token; the
+                # window must cover every batch that can still be in flight.
+                f"ALTER TABLE {db}.events MODIFY SETTING non_replicated_deduplication_window = 10000",
+                f"ALTER TABLE {db}.events ADD INDEX IF NOT EXISTS idx_conversation conversation_id "
+                "TYPE bloom_filter(0.01) GRANULARITY 4",
+                f"""
+                CREATE TABLE IF NOT EXISTS {db}.rollup_1m
+                (
+                    tenant_id UUID,
+                    minute DateTime('UTC'),
+                    agent_id String,
+                    version UInt32,
+                    events SimpleAggregateFunction(sum, UInt64),
+                    errors SimpleAggregateFunction(sum, UInt64),
+                    handoffs SimpleAggregateFunction(sum, UInt64),
+                    contained SimpleAggregateFunction(sum, UInt64),
+                    cache_hits SimpleAggregateFunction(sum, UInt64),
+                    prompt_tokens SimpleAggregateFunction(sum, UInt64),
+                    completion_tokens SimpleAggregateFunction(sum, UInt64),
+                    cost_usd SimpleAggregateFunction(sum, Float64),
+                    csat_sum SimpleAggregateFunction(sum, UInt64),
+                    csat_count SimpleAggregateFunction(sum, UInt64),
+                    latency AggregateFunction(quantilesTDigest(0.5, 0.95, 0.99), Float32),
+                    conversations AggregateFunction(uniq, String)
+                )
+                ENGINE = AggregatingMergeTree
+                PARTITION BY toYYYYMM(minute)
+                ORDER BY (tenant_id, minute, agent_id, version)
+                TTL minute + INTERVAL {retention_days} DAY
+                SETTINGS non_replicated_deduplication_window = 10000
+                """,
+                f"""
+                CREATE TABLE IF NOT EXISTS {db}.rollup_1h
+                (
+                    tenant_id UUID,
+                    hour DateTime('UTC'),
+                    agent_id String,
+                    version UInt32,
+                    model LowCardinality(String),
+                    provider LowCardinality(String),
+                    channel LowCardinality(String),
+                    intent LowCardinality(String),
+                    events SimpleAggregateFunction(sum, UInt64),
+                    errors SimpleAggregateFunction(sum, UInt64),
+                    handoffs SimpleAggregateFunction(sum, UInt64),
+                    contained SimpleAggregateFunction(sum, UInt64),
+                    cache_hits SimpleAggregateFunction(sum, UInt64),
+                    prompt_tokens SimpleAggregateFunction(sum, UInt64),
+                    completion_tokens SimpleAggregateFunction(sum, UInt64),
+                    cost_usd SimpleAggregateFunction(sum, Float64),
+                    csat_sum SimpleAggregateFunction(sum, UInt64),
+                    csat_count SimpleAggregateFunction(sum, UInt64),
+                    latency AggregateFunction(quantilesTDigest(0.5, 0.95, 0.99), Float32),
+                    conversations AggregateFunction(uniq, String)
+                )
+                ENGINE = AggregatingMergeTree
+                PARTITION BY toYYYYMM(hour)
+                ORDER BY (tenant_id, hour, agent_id, version, model, provider, channel, intent)
+                TTL hour + INTERVAL {retention_days} DAY
+                SETTINGS non_replicated_deduplication_window = 10000
+                """,
+                _rollup_view(db, "rollup_1m", "toStartOfMinute(ts) AS minute", "minute, agent_id, version"),
+                _rollup_view(
+                    db,
+                    "rollup_1h",
+                    "toStartOfHour(ts) AS hour, model, provider, channel, intent",
+                    "hour, agent_id, version, model, provider, channel, intent",
+                ),
+                f"""
+                CREATE TABLE IF NOT EXISTS {db}.dead_letters
+                (
+                    id UUID,
+                    tenant_id String,
+                    received_at DateTime64(3, 'UTC'),
+                    source LowCardinality(String),
+                    type String,
+                    reason String,
+                    raw String CODEC(ZSTD(3))
+                )
+                ENGINE = ReplacingMergeTree
+                PARTITION BY toYYYYMM(received_at)
+                ORDER BY (tenant_id, received_at, id)
+                TTL toDateTime(received_at) + INTERVAL 30 DAY
+                SETTINGS non_replicated_deduplication_window = 1000
+                """,
+            ),
+        ),
     ]
+
+
+def _rollup_view(db: str, target: str, time_and_dims: str, group_by: str) -> str:
+    """A materialized view feeding a rollup from every insert into ``events``.
+
+    A view sees every insert into ``events``, even one that table then drops as a duplicate;
+    the rollup tables therefore keep their own deduplication window, and the view's insert
+    carries a token derived from the source insert's, so a redelivered batch is dropped here
+    too and never counted twice.
+    """
+    return f"""
+        CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.mv_{target} TO {db}.{target} AS
+        SELECT
+            tenant_id,
+            {time_and_dims},
+            agent_id,
+            version,
+            count() AS events,
+            sum(is_error) AS errors,
+            sum(is_handoff) AS handoffs,
+            countIf(outcome = 'answered') AS contained,
+            countIf(cache_kind IN ('exact', 'semantic')) AS cache_hits,
+            sum(prompt_tokens) AS prompt_tokens,
+            sum(completion_tokens) AS completion_tokens,
+            sum(cost_usd) AS cost_usd,
+            sum(ifNull(csat, 0)) AS csat_sum,
+            countIf(csat IS NOT NULL) AS csat_count,
+            quantilesTDigestState(0.5, 0.95, 0.99)(latency_ms) AS latency,
+            uniqState(conversation_id) AS conversations
+        FROM {db}.events
+        WHERE type = 'conversation.logs'
+        GROUP BY tenant_id, {group_by}
+    """
 
 
 def apply_schema() -> list[int]:

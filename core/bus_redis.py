@@ -181,6 +181,18 @@ class RedisStreamConsumer:
         if messages:
             await self._redis.xack(self._stream, self.group, *(m.id for m in messages))
 
+    async def claim(self, ids: Sequence[str]) -> list[BusMessage]:
+        """Take over exactly these pending entries (whoever holds them) with their content.
+
+        The ingest worker uses this to re-assemble a batch that was in flight when its
+        worker died, so it can be re-inserted whole under its original dedup token.
+        Entries already acknowledged (or trimmed) are not returned.
+        """
+        if not ids:
+            return []
+        entries = await self._redis.xclaim(self._stream, self.group, self.name, min_idle_time=0, message_ids=list(ids))
+        return [self._message(entry_id, fields) for entry_id, fields in entries if fields]
+
     async def nack(self, messages: Sequence[BusMessage]) -> None:
         """Mark the entries idle for ``claim_idle_ms`` so the next XAUTOCLAIM takes them back."""
         if not messages:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import clickhouse_connect
@@ -38,6 +39,13 @@ def get_client() -> Client:
             database = get_settings().clickhouse.database
             _client.command(f"CREATE DATABASE IF NOT EXISTS {database}")
         return _client
+
+
+@contextmanager
+def locked_client() -> Iterator[Client]:
+    """The client with the lock held, for calls this module does not wrap (e.g. insert settings)."""
+    with _lock:
+        yield get_client()
 
 
 def command(sql: str, parameters: dict[str, Any] | None = None) -> Any:

@@ -54,6 +54,16 @@ class BusSettings(BaseModel):
     kafka_partitions: int = 12
 
 
+class IngestSettings(BaseModel):
+    """The ingest worker: in the web process by default, ``python -m ingest`` when scaled out."""
+
+    embedded_worker: bool = True
+    worker_name: str | None = None
+    target_rows_per_insert: int = 100_000
+    max_backlog: int = 5_000_000
+    metrics_port: int = 9108
+
+
 class LLMSettings(BaseModel):
     """Provider routing; with no keys the offline ``local`` provider answers."""
 
@@ -92,6 +102,7 @@ class Settings(BaseSettings):
     clickhouse: ClickHouseSettings = Field(default_factory=ClickHouseSettings)
     bus: BusSettings = Field(default_factory=BusSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

@@ -16,14 +16,26 @@ from analytics.schema import apply_schema
 from core import cache, clickhouse, db
 from core.config import get_settings
 from core.logs import configure_logging
+from ingest.consumer import IngestWorker
+from va_app.events.publisher import close_shared_bus
 
 log = logging.getLogger(__name__)
 
 
+_worker: IngestWorker | None = None
+_worker_task: asyncio.Task[None] | None = None
+
+
 async def startup() -> None:
+    global _worker, _worker_task
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
     await asyncio.to_thread(apply_schema)
+    if settings.ingest.embedded_worker:
+        # The embedded default: this process owns chDB, so it also runs the ingest worker.
+        _worker = IngestWorker(settings, name=settings.ingest.worker_name or "embedded")
+        await _worker.start()
+        _worker_task = asyncio.create_task(_worker.run(), name="ingest-worker")
     log.info(
         "web worker started",
         extra={"environment": settings.environment, "bus": settings.bus_backend},
@@ -31,6 +43,17 @@ async def startup() -> None:
 
 
 async def shutdown() -> None:
+    """Finish the ingest batch in hand, then close every connection."""
+    global _worker, _worker_task
+    if _worker is not None and _worker_task is not None:
+        await _worker.stop()
+        try:
+            await asyncio.wait_for(_worker_task, 30)
+        except TimeoutError:
+            _worker_task.cancel()
+        await _worker.close()
+        _worker = _worker_task = None
+    await close_shared_bus()
     await cache.close()
     await db.dispose()
     await asyncio.to_thread(clickhouse.close)

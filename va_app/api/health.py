@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from va_app.api.middleware import REGISTRY
+from core.metrics import REGISTRY
 from va_app.platform.status import check_backends
 
 router = APIRouter(tags=["health"])

@@ -11,24 +11,13 @@ import re
 import time
 import uuid
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.logs import client_var, request_id_var
+from core.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 log = logging.getLogger("va.access")
 
-REGISTRY = CollectorRegistry(auto_describe=True)
-HTTP_REQUESTS = Counter(
-    "va_http_requests_total", "HTTP requests by route and status", ["method", "route", "status"], registry=REGISTRY
-)
-HTTP_LATENCY = Histogram(
-    "va_http_request_duration_seconds",
-    "HTTP request latency by route",
-    ["method", "route"],
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-    registry=REGISTRY,
-)
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 

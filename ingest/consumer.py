@@ -1,0 +1,189 @@
+"""The consumer loop: fetch a batch, write it, acknowledge it, forget its manifest.
+
+One loop per topic. At-least-once from the bus plus token-deduplicated inserts gives
+exactly-once counts in ClickHouse. A stop request lets the batch in hand finish (written
+and acknowledged) before the loop exits, so shutdown never leaves work for redelivery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import redis.asyncio as aioredis
+
+from core.bus import BusConsumer, BusMessage, EventBus, get_bus
+from core.config import Settings, get_settings
+from core.metrics import BUS_LAG, DEAD_LETTERS, INGEST_BATCH_SECONDS, INGESTED
+from ingest import writers
+from ingest.manifest import ManifestStore
+from ingest.processors import InsertBatch, process, process_dead_letters
+from ingest.schemas import DEAD_LETTER_TOPIC, EVENT_TYPES
+
+log = logging.getLogger(__name__)
+LAG_KEY = "va:ingest:lag"
+
+
+@dataclass
+class TopicIngestor:
+    topic: str
+    consumer: BusConsumer
+    manifests: ManifestStore
+    target_rows: int
+    events_per_message: float = 1.0
+    written: int = 0
+    _last_error: str = field(default="", repr=False)
+
+    @property
+    def is_dead_letter_topic(self) -> bool:
+        return self.topic == DEAD_LETTER_TOPIC
+
+    def _fetch_size(self) -> int:
+        return max(1, min(5000, int(self.target_rows / max(1.0, self.events_per_message))))
+
+    async def handle_once(self, timeout_ms: int | None = None) -> int:
+        """One fetch -> write -> ack cycle; returns the number of messages acknowledged."""
+        messages = await self.consumer.fetch(self._fetch_size(), timeout_ms)
+        if not messages:
+            return 0
+        started = time.perf_counter()
+        units = await self._plan(messages)
+        if units is None:
+            return 0
+        acked: list[BusMessage] = [m for _, unit in units for m in unit]
+        for token, unit in units:
+            await asyncio.to_thread(self._write, token, unit)
+        await self.consumer.ack(acked)
+        for token, unit in units:
+            await self.manifests.complete(token, [m.id for m in unit])
+        INGEST_BATCH_SECONDS.labels(self.topic).observe(time.perf_counter() - started)
+        return len(acked)
+
+    async def _plan(self, messages: list[BusMessage]) -> list[tuple[str, list[BusMessage]]] | None:
+        """Split a fetch into insert units: redelivered batches whole, under their old token,
+        and the fresh messages under a new one. None = wait (a batch is not whole yet)."""
+        tokens = await self.manifests.tokens_of([m.id for m in messages])
+        fresh = [m for m in messages if m.id not in tokens]
+        redelivered: dict[str, list[BusMessage]] = {}
+        for m in messages:
+            if m.id in tokens:
+                redelivered.setdefault(tokens[m.id], []).append(m)
+        units: list[tuple[str, list[BusMessage]]] = []
+        for token, unit in redelivered.items():
+            members = await self.manifests.members(token)
+            if members is None:
+                fresh.extend(unit)
+                continue
+            have = {m.id for m in unit}
+            missing = [i for i in members if i not in have]
+            if missing:
+                claim = getattr(self.consumer, "claim", None)
+                if claim is None:
+                    # Kafka: the rest of the batch follows in offset order; rewind and wait.
+                    await self.consumer.nack(messages)
+                    return None
+                unit = unit + list(await claim(missing))
+            log.info("re-inserting a redelivered batch", extra={"topic": self.topic, "messages": len(unit)})
+            units.append((token, unit))
+        if fresh:
+            units.append((await self.manifests.record([m.id for m in fresh]), fresh))
+        return units
+
+    def _write(self, token: str, unit: Sequence[BusMessage]) -> None:
+        if self.is_dead_letter_topic:
+            letters = process_dead_letters(list(unit))
+            writers.write_dead_letters(letters, token)
+            DEAD_LETTERS.labels(self.topic).inc(len(letters))
+            return
+        batch: InsertBatch = process(list(unit))
+        writers.write_events(batch, token)
+        writers.write_dead_letters(batch.dead_letters, token)
+        if unit:
+            self.events_per_message = 0.8 * self.events_per_message + 0.2 * (batch.rows / len(unit))
+        self.written += batch.rows
+        INGESTED.labels(self.topic).inc(batch.rows)
+        if batch.dead_letters:
+            DEAD_LETTERS.labels(self.topic).inc(len(batch.dead_letters))
+
+    async def run(self, stop: asyncio.Event, retry_delay_s: float = 1.0) -> None:
+        while not stop.is_set():
+            try:
+                await self.handle_once()
+                self._last_error = ""
+            except Exception as exc:  # keep consuming; unacked messages are redelivered
+                if str(exc) != self._last_error:
+                    log.exception("ingest batch failed; it will be retried", extra={"topic": self.topic})
+                self._last_error = str(exc)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), retry_delay_s)
+
+
+def default_worker_name(settings: Settings) -> str:
+    return settings.ingest.worker_name or f"{socket.gethostname()}-{os.getpid()}"
+
+
+class IngestWorker:
+    """All topics of the pipeline in one process (one consumer-group member per topic)."""
+
+    def __init__(self, settings: Settings | None = None, name: str | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.name = name or default_worker_name(self.settings)
+        self.group = self.settings.bus.consumer_group
+        self.topics: tuple[str, ...] = (*EVENT_TYPES, DEAD_LETTER_TOPIC)
+        self.bus: EventBus | None = None
+        self.ingestors: list[TopicIngestor] = []
+        self._redis: aioredis.Redis | None = None
+        self.stop_event = asyncio.Event()
+
+    async def start(self) -> None:
+        self.bus = get_bus(self.settings)
+        self._redis = aioredis.Redis.from_url(self.settings.resolved_redis_url)
+        for topic in self.topics:
+            consumer = await self.bus.consumer(topic, self.group, self.name)
+            self.ingestors.append(
+                TopicIngestor(
+                    topic,
+                    consumer,
+                    ManifestStore(self._redis, self.group, topic),
+                    self.settings.ingest.target_rows_per_insert,
+                )
+            )
+        log.info("ingest worker started", extra={"worker": self.name, "bus": self.bus.backend})
+
+    async def run(self) -> None:
+        if not self.ingestors:
+            await self.start()
+        await asyncio.gather(*(i.run(self.stop_event) for i in self.ingestors), self._report_lag())
+
+    async def _report_lag(self) -> None:
+        while not self.stop_event.is_set():
+            total = 0
+            for ingestor in self.ingestors:
+                with contextlib.suppress(Exception):
+                    lag = await ingestor.consumer.lag()
+                    BUS_LAG.labels(ingestor.topic, self.group).set(lag)
+                    total += lag
+            if self._redis is not None:
+                with contextlib.suppress(Exception):
+                    await self._redis.set(LAG_KEY, total, ex=30)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop_event.wait(), 5)
+
+    async def stop(self) -> None:
+        """Finish the batch in hand, then close consumers and connections."""
+        self.stop_event.set()
+
+    async def close(self) -> None:
+        for ingestor in self.ingestors:
+            with contextlib.suppress(Exception):
+                await ingestor.consumer.close()
+        if self.bus is not None:
+            await self.bus.close()
+        if self._redis is not None:
+            await self._redis.aclose()

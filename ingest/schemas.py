@@ -1,0 +1,143 @@
+"""The event envelope (versioned) and the payload of each event type.
+
+Producers (the chat runtime, ``POST /api/v1/analytics/events``, integrations) send
+:class:`EventIn`; the tenant is never taken from the body but from the caller's key, and the
+accepted event travels the bus as an :class:`Envelope`. Payload models are strict about
+types and ranges so a malformed event is rejected with a reason instead of poisoning a
+dashboard.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+SCHEMA_VERSION = 1
+MAX_BATCH = 5000  # events per API request
+MAX_EVENT_BYTES = 64 * 1024
+MAX_CLOCK_SKEW = dt.timedelta(minutes=10)
+
+EventType = Literal["conversation.logs", "agent.events", "integration.webhooks", "analytics.metrics"]
+EVENT_TYPES: tuple[str, ...] = ("conversation.logs", "agent.events", "integration.webhooks", "analytics.metrics")
+DEAD_LETTER_TOPIC = "events.deadletter"
+
+Short = Annotated[str, Field(max_length=200)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ConversationLog(_Strict):
+    """One turn of a conversation: what analytics counts."""
+
+    agent_id: Short
+    version: int = Field(default=0, ge=0)
+    conversation_id: Short
+    end_user_id: Short = ""
+    channel: Short = ""
+    model: Short = ""
+    provider: Short = ""
+    intent: Short = ""
+    outcome: Literal["answered", "handoff", "error", "blocked", "abandoned"] = "answered"
+    cache_kind: Literal["none", "exact", "semantic"] = "none"
+    latency_ms: float = Field(default=0, ge=0, le=3_600_000)
+    prompt_tokens: int = Field(default=0, ge=0, le=10_000_000)
+    completion_tokens: int = Field(default=0, ge=0, le=10_000_000)
+    cost_usd: float = Field(default=0, ge=0, le=100_000)
+    csat: int | None = Field(default=None, ge=1, le=5)
+    user_message: str = Field(default="", max_length=20_000)
+    reply: str = Field(default="", max_length=20_000)
+    key_id: Short = ""
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class AgentEvent(_Strict):
+    agent_id: Short
+    kind: Short  # e.g. version.created, deployment.started, rollout.advanced, rollout.rolled_back
+    version: int = Field(default=0, ge=0)
+    environment: Short = ""
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class IntegrationWebhook(_Strict):
+    integration_id: Short
+    provider: Short
+    provider_event_id: Short = ""
+    status: Short = "received"
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class AnalyticsMetric(_Strict):
+    name: Short
+    value: float
+    unit: Short = ""
+    agent_id: Short = ""
+    dimensions: dict[str, str] = Field(default_factory=dict)
+
+
+PAYLOADS: dict[str, type[_Strict]] = {
+    "conversation.logs": ConversationLog,
+    "agent.events": AgentEvent,
+    "integration.webhooks": IntegrationWebhook,
+    "analytics.metrics": AnalyticsMetric,
+}
+
+
+class EventIn(_Strict):
+    """What a producer sends; ``event_id`` makes retries safe (the store deduplicates on it)."""
+
+    event_id: uuid.UUID | None = None
+    type: EventType
+    ts: dt.datetime | None = None
+    source: Annotated[str, Field(max_length=64)] = "api"
+    schema_version: Literal[1] = SCHEMA_VERSION
+    payload: dict[str, Any]
+
+    @field_validator("ts")
+    @classmethod
+    def _aware_and_not_future(cls, value: dt.datetime | None) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        if value > dt.datetime.now(dt.UTC) + MAX_CLOCK_SKEW:
+            raise ValueError("ts is in the future")
+        return value
+
+
+class Envelope(BaseModel):
+    """An accepted event as it travels the bus."""
+
+    v: int = SCHEMA_VERSION
+    event_id: str
+    tenant_id: str
+    type: str
+    ts: str  # ISO 8601 UTC, millisecond precision
+    source: str
+    payload: dict[str, Any]
+
+
+def validate_event(raw: Any, tenant_id: str, now: dt.datetime | None = None) -> Envelope:
+    """An envelope for one raw event, or ``ValueError`` with a reason a person can act on."""
+    if not isinstance(raw, dict):
+        raise ValueError("event must be a JSON object")
+    try:
+        event = EventIn.model_validate(raw)
+        payload = PAYLOADS[event.type].model_validate(event.payload)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise ValueError(f"{where}: {first.get('msg', 'invalid')}" if where else first.get("msg", "invalid")) from None
+    ts = (event.ts or now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    return Envelope(
+        event_id=str(event.event_id or uuid.uuid4()),
+        tenant_id=tenant_id,
+        type=event.type,
+        ts=ts.isoformat(timespec="milliseconds"),
+        source=event.source,
+        payload=payload.model_dump(exclude_defaults=False),
+    )

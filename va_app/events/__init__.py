@@ -1,0 +1,1 @@
+"""Accepting events from producers and putting them on the bus."""
