@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
 
+from core import failpoints
 from core.bus import BusConsumer, BusMessage, EventBus, get_bus
 from core.config import Settings, get_settings
 from core.metrics import BUS_LAG, DEAD_LETTERS, INGEST_BATCH_SECONDS, INGESTED
@@ -36,7 +37,7 @@ class TopicIngestor:
     consumer: BusConsumer
     manifests: ManifestStore
     target_rows: int
-    events_per_message: float = 1.0
+    events_per_message: float = 100.0  # first guess; adapts to what producers send
     written: int = 0
     _last_error: str = field(default="", repr=False)
 
@@ -59,6 +60,7 @@ class TopicIngestor:
         acked: list[BusMessage] = [m for _, unit in units for m in unit]
         for token, unit in units:
             await asyncio.to_thread(self._write, token, unit)
+        failpoints.hit("ingest.after_write")  # fault tests: kill -9 between write and ack
         await self.consumer.ack(acked)
         for token, unit in units:
             await self.manifests.complete(token, [m.id for m in unit])
