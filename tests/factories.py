@@ -45,3 +45,15 @@ async def create_tenant(name: str | None = None, *, owner_password: str | None =
 async def create_key(tenant: TenantFixture, role: str, **fields: object) -> str:
     created = await create_api_key(tenant.owner(), name=f"{role} key", role=role, **fields)  # type: ignore[arg-type]
     return created.secret
+
+
+async def create_agent(tenant: TenantFixture, slug: str | None = None) -> str:
+    """An agent row for tests that need one before the agents API exists in them."""
+    from core import db
+    from models.repositories import agents as agents_repo
+
+    async with db.session_scope() as session:
+        agent = await agents_repo.create_agent(
+            session=session, tenant_id=tenant.tenant_id, slug=slug or f"agent-{uuid.uuid4().hex[:6]}", name="Agent"
+        )
+        return str(agent.id)

@@ -105,3 +105,8 @@ async def current_deployment(
         .limit(1)
     )
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_agent(*, session: AsyncSession, tenant_id: uuid.UUID, agent_id: uuid.UUID) -> Agent | None:
+    stmt = select(Agent).where(Agent.tenant_id == tenant_id, Agent.id == agent_id)
+    return (await session.execute(stmt)).scalar_one_or_none()

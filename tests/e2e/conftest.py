@@ -99,3 +99,21 @@ def console_url(
         yield url
     finally:
         _stop(proc)
+
+
+@pytest.fixture
+async def console_session_cookie(console_url: str) -> dict[str, str]:
+    """A signed-in console session for a fresh tenant's owner, as a Playwright cookie.
+
+    Console pages require a session; tests about something else add this cookie to their
+    browser context instead of walking through the login form.
+    """
+    from tests.factories import create_tenant
+    from va_app.auth.login import login
+    from va_app.states.auth import SESSION_COOKIE
+
+    password = "e2e-owner-password"
+    tenant = await create_tenant(owner_password=password)
+    result = await login(tenant.provisioned.owner_email, password)
+    assert result.session_token, "a fresh owner has no second factor"
+    return {"name": SESSION_COOKIE, "value": result.session_token, "url": console_url}

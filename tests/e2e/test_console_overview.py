@@ -21,13 +21,16 @@ CHROMIUM_ARGS = [
 
 @pytest.mark.browser
 @pytest.mark.timeout(600)  # a cold production build compiles the frontend first
-async def test_overview_shows_live_backend_status(console_url: str, tmp_path: Path) -> None:
+async def test_overview_shows_live_backend_status(
+    console_url: str, console_session_cookie: dict[str, str], tmp_path: Path
+) -> None:
     chromium = shutil.which("chromium")
     assert chromium, "the OS package `chromium` is required for browser tests"
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             page = await browser.new_page(viewport={"width": 1440, "height": 1000})
+            await page.context.add_cookies([console_session_cookie])  # the console requires a session
             await page.goto(f"{console_url}/")
 
             await expect(page.locator(".overall-status")).to_have_text("All systems operational", timeout=60_000)

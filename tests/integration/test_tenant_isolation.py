@@ -16,7 +16,7 @@ import uuid
 import httpx
 import pytest
 
-from tests.factories import create_key, create_tenant
+from tests.factories import create_agent, create_key, create_tenant
 from tests.integration.conftest import bearer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.clickhouse]
@@ -31,6 +31,10 @@ SAMPLE_BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/api/v1/users"): {"email": "someone@example.com", "role": "viewer"},
     ("PATCH", "/api/v1/users/{user_id}"): {"role": "viewer"},
     ("DELETE", "/api/v1/users/{user_id}"): {},
+    ("POST", "/api/v1/analytics/events"): {
+        "type": "analytics.metrics",
+        "payload": {"name": "probe", "value": 1},
+    },
 }
 
 
@@ -43,11 +47,11 @@ def _routes(spec: dict) -> list[tuple[str, str]]:
     ]
 
 
-async def _resources_of(api: httpx.AsyncClient, owner_key: str) -> dict[str, str]:
+async def _resources_of(api: httpx.AsyncClient, owner_key: str, agent_id: str) -> dict[str, str]:
     """Real ids of tenant A's resources, by path parameter name."""
     key = (await api.post("/api/v1/api-keys", json={"name": "r", "role": "viewer"}, headers=bearer(owner_key))).json()
     users = (await api.get("/api/v1/users", headers=bearer(owner_key))).json()["data"]
-    return {"key_id": key["id"], "user_id": users[0]["user_id"]}
+    return {"key_id": key["id"], "user_id": users[0]["user_id"], "agent_id": agent_id}
 
 
 def _fill(path: str, ids: dict[str, str]) -> str:
@@ -65,7 +69,7 @@ async def test_every_route_is_authenticated_isolated_and_role_checked(api: httpx
     routes = _routes(spec)
     assert len(routes) >= 10
     tenant_a, tenant_b = await create_tenant(), await create_tenant()
-    ids = await _resources_of(api, tenant_a.owner_key)
+    ids = await _resources_of(api, tenant_a.owner_key, await create_agent(tenant_a))
     viewer_a = await create_key(tenant_a, "viewer")
     for method, path in routes:
         if (method, path) in PUBLIC:

@@ -1,10 +1,15 @@
-"""The console frame: a sidebar with the working sections and a header per page."""
+"""The console frame: a sidebar with the working sections and a header per page.
+
+The sidebar lists only the sections the signed-in role may open, and the header says who is
+signed in. Hiding is a courtesy: every page's services check the permission again.
+"""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from va_app import routes
+from va_app.states.auth import AuthState
 
 SIDEBAR_WIDTH = "15rem"
 
@@ -32,6 +37,13 @@ def _nav_link(item: routes.NavItem) -> rx.Component:
     )
 
 
+def _permitted_link(item: routes.NavItem) -> rx.Component:
+    """The entry, shown only when the signed-in role holds the item's permission."""
+    if item.permission is None:
+        return _nav_link(item)
+    return rx.cond(AuthState.permissions.contains(item.permission), _nav_link(item))
+
+
 def sidebar() -> rx.Component:
     """Brand and navigation; the entries come from ``routes.NAV`` only."""
     return rx.box(
@@ -54,7 +66,7 @@ def sidebar() -> rx.Component:
                 padding_x="0.5rem",
                 padding_bottom="1.25rem",
             ),
-            *[_nav_link(item) for item in routes.NAV],
+            *[_permitted_link(item) for item in routes.NAV],
             spacing="1",
             width="100%",
         ),
@@ -70,10 +82,43 @@ def sidebar() -> rx.Component:
     )
 
 
+def user_menu() -> rx.Component:
+    """Who is signed in (email, role, tenant) and the sign-out button."""
+    return rx.cond(
+        AuthState.signed_in,
+        rx.hstack(
+            rx.avatar(fallback=AuthState.user_initial, size="2", radius="full", variant="soft"),
+            rx.vstack(
+                rx.text(AuthState.user_email, size="2", weight="medium", class_name="user-email"),
+                rx.hstack(
+                    rx.badge(AuthState.role, variant="soft", size="1", class_name="user-role"),
+                    rx.text(AuthState.tenant_name, size="1", color=rx.color("gray", 10)),
+                    align="center",
+                    spacing="2",
+                ),
+                spacing="0",
+                align="start",
+            ),
+            rx.button(
+                rx.icon("log-out", size=14),
+                "Sign out",
+                on_click=AuthState.sign_out,
+                variant="soft",
+                color_scheme="gray",
+                size="2",
+            ),
+            align="center",
+            spacing="3",
+        ),
+    )
+
+
 def header(title: str) -> rx.Component:
-    """The page title, kept visible while the content scrolls."""
+    """The page title and the signed-in user, kept visible while the content scrolls."""
     return rx.hstack(
         rx.heading(title, size="6", weight="bold"),
+        rx.spacer(),
+        user_menu(),
         align="center",
         width="100%",
         padding_x="2rem",

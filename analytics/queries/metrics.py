@@ -1,0 +1,203 @@
+"""Conversation KPIs by time bucket and dimension, from the rollups (or the raw table).
+
+Every query is tenant-scoped, tagged, and uses bound parameters only. Which table answers
+is decided here, so callers just say what they want:
+
+* minute buckets with no model/channel/intent split -> ``rollup_1m``;
+* everything else at hour or coarser -> ``rollup_1h``;
+* minute buckets split by model/channel/intent, or ``source="raw"`` -> ``events`` (slow path,
+  also what the benchmark compares against).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+import polars as pl
+
+from core import clickhouse
+from core.config import get_settings
+
+Granularity = Literal["minute", "hour", "day", "week", "total"]
+Dimension = Literal["agent", "version", "model", "provider", "channel", "intent"]
+Source = Literal["auto", "rollup", "raw"]
+
+DIMENSION_COLUMNS: dict[str, str] = {
+    "agent": "agent_id",
+    "version": "version",
+    "model": "model",
+    "provider": "provider",
+    "channel": "channel",
+    "intent": "intent",
+}
+_HOURLY_ONLY = {"model", "provider", "channel", "intent"}
+_BUCKET = {
+    "minute": "toStartOfMinute({t})",
+    "hour": "toStartOfHour({t})",
+    "day": "toStartOfDay({t})",
+    "week": "toMonday({t})",
+    "total": "toDateTime({{start:DateTime('UTC')}}, 'UTC')",
+}
+MAX_POINTS = 5000
+
+
+class QueryError(ValueError):
+    """A request the query layer cannot answer (bad range, too many points)."""
+
+
+@dataclass(frozen=True)
+class MetricQuery:
+    tenant_id: str
+    start: dt.datetime
+    end: dt.datetime
+    granularity: Granularity = "hour"
+    dimension: Dimension | None = None
+    filters: dict[str, str | int] = field(default_factory=dict)
+    source: Source = "auto"
+    limit_groups: int = 50
+
+    def validate(self) -> None:
+        if self.end <= self.start:
+            raise QueryError("end must be after start")
+        span = (self.end - self.start).total_seconds()
+        step = {"minute": 60, "hour": 3600, "day": 86400, "week": 604800, "total": span}[self.granularity]
+        if span / step > MAX_POINTS:
+            raise QueryError(f"{self.granularity} buckets over this range give more than {MAX_POINTS} points")
+        for key in self.filters:
+            if key not in DIMENSION_COLUMNS:
+                raise QueryError(f"unknown filter '{key}'")
+
+
+def choose_table(q: MetricQuery) -> str:
+    if q.source == "raw":
+        return "events"
+    needs_hourly = (q.dimension in _HOURLY_ONLY) or any(k in _HOURLY_ONLY for k in q.filters)
+    if q.granularity == "minute":
+        return "events" if needs_hourly and q.source == "auto" else "rollup_1m"
+    return "rollup_1h"
+
+
+def _aggregates(table: str) -> str:
+    if table == "events":
+        return """
+            count() AS events,
+            uniq(conversation_id) AS conversations,
+            sum(is_error) AS errors,
+            sum(is_handoff) AS handoffs,
+            countIf(outcome = 'answered') AS contained,
+            countIf(cache_kind IN ('exact', 'semantic')) AS cache_hits,
+            sum(prompt_tokens) AS prompt_tokens,
+            sum(completion_tokens) AS completion_tokens,
+            sum(cost_usd) AS cost_usd,
+            sum(ifNull(csat, 0)) AS csat_sum,
+            countIf(csat IS NOT NULL) AS csat_count,
+            quantilesTDigest(0.5, 0.95, 0.99)(latency_ms) AS latency
+        """
+    return """
+            sum(events) AS events,
+            uniqMerge(conversations) AS conversations,
+            sum(errors) AS errors,
+            sum(handoffs) AS handoffs,
+            sum(contained) AS contained,
+            sum(cache_hits) AS cache_hits,
+            sum(prompt_tokens) AS prompt_tokens,
+            sum(completion_tokens) AS completion_tokens,
+            sum(cost_usd) AS cost_usd,
+            sum(csat_sum) AS csat_sum,
+            sum(csat_count) AS csat_count,
+            quantilesTDigestMerge(0.5, 0.95, 0.99)(latency) AS latency
+        """
+
+
+def build_sql(q: MetricQuery) -> tuple[str, dict[str, object]]:
+    q.validate()
+    db = get_settings().clickhouse.database
+    table = choose_table(q)
+    time_col = {"events": "ts", "rollup_1m": "minute", "rollup_1h": "hour"}[table]
+    bucket = _BUCKET[q.granularity].format(t=time_col)
+    params: dict[str, object] = {
+        "tenant": q.tenant_id,
+        "start": q.start.astimezone(dt.UTC).replace(tzinfo=None),
+        "end": q.end.astimezone(dt.UTC).replace(tzinfo=None),
+    }
+    where = [
+        "tenant_id = {tenant:UUID}",
+        f"{time_col} >= {{start:DateTime('UTC')}}",
+        f"{time_col} < {{end:DateTime('UTC')}}",
+    ]
+    if table == "events":
+        where.append("type = 'conversation.logs'")
+    for i, (key, value) in enumerate(sorted(q.filters.items())):
+        column = DIMENSION_COLUMNS[key]
+        kind = "UInt32" if column == "version" else "String"
+        where.append(f"{column} = {{f{i}:{kind}}}")
+        params[f"f{i}"] = int(value) if column == "version" else str(value)
+    dim_select = ""
+    group = "bucket"
+    if q.dimension:
+        dim_col = DIMENSION_COLUMNS[q.dimension]
+        dim_select = f", {dim_col} AS dimension"
+        group = "bucket, dimension"
+    final = " FINAL" if table == "events" and q.source == "raw" else ""
+    sql = f"""
+        SELECT {bucket} AS bucket{dim_select},
+        {_aggregates(table)}
+        FROM {db}.{table}{final}
+        WHERE {" AND ".join(where)}
+        GROUP BY {group}
+        ORDER BY {group}
+    """
+    return sql, params
+
+
+def _derive(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rates and quantiles from the sums; division by zero gives null, not NaN or inf."""
+    if frame.is_empty():
+        return frame
+    ev = pl.col("events").cast(pl.Float64)
+    safe = pl.when(ev > 0)
+    return frame.with_columns(
+        safe.then(pl.col("contained") / ev).otherwise(None).alias("automation_rate"),
+        safe.then(pl.col("handoffs") / ev).otherwise(None).alias("handoff_rate"),
+        safe.then(pl.col("errors") / ev).otherwise(None).alias("error_rate"),
+        safe.then(pl.col("cache_hits") / ev).otherwise(None).alias("cache_hit_rate"),
+        pl.when(pl.col("csat_count") > 0).then(pl.col("csat_sum") / pl.col("csat_count")).otherwise(None).alias("csat"),
+        pl.col("latency").list.get(0).alias("latency_p50"),
+        pl.col("latency").list.get(1).alias("latency_p95"),
+        pl.col("latency").list.get(2).alias("latency_p99"),
+        (pl.col("prompt_tokens") + pl.col("completion_tokens")).alias("tokens"),
+        pl.when(pl.col("contained") > 0)
+        .then(pl.col("cost_usd") / pl.col("contained"))
+        .otherwise(None)
+        .alias("cost_per_resolved"),
+    ).drop("latency")
+
+
+def metrics(q: MetricQuery, kind: str = "timeseries") -> pl.DataFrame:
+    sql, params = build_sql(q)
+    table = choose_table(q)
+    arrow = clickhouse.query_arrow(sql, params, tags={"feature": "analytics", "kind": kind, "table": table})
+    frame = pl.from_arrow(arrow)
+    assert isinstance(frame, pl.DataFrame)
+    return _derive(frame)
+
+
+def summary(q: MetricQuery) -> dict[str, object]:
+    """Totals over the whole range (one row)."""
+    total = MetricQuery(q.tenant_id, q.start, q.end, "total", None, q.filters, q.source)
+    frame = metrics(total, kind="summary")
+    if frame.is_empty():
+        return {"events": 0, "conversations": 0}
+    row = frame.drop("bucket").row(0, named=True)
+    return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in row.items()}
+
+
+def breakdown(q: MetricQuery, dimension: Dimension, top: int = 20) -> pl.DataFrame:
+    """Totals per value of one dimension, largest first."""
+    per = MetricQuery(q.tenant_id, q.start, q.end, "total", dimension, q.filters, q.source)
+    frame = metrics(per, kind=f"breakdown_{dimension}")
+    if frame.is_empty():
+        return frame
+    return frame.drop("bucket").sort("events", descending=True).head(top)

@@ -1,0 +1,1 @@
+"""Agents: definitions, immutable versions, deployments and rollouts."""

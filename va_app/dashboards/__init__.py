@@ -1,0 +1,1 @@
+"""Dashboards: the analytics query layer shaped into panels for the API and the console."""
