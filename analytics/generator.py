@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import polars as pl
 import pyarrow as pa
 
 from core import clickhouse
@@ -95,6 +96,7 @@ class Incident:
     end: dt.datetime
     error_rate: float = 0.25
     latency_factor: float = 4.0
+    version: int | None = None  # when set, only this version's traffic is hit (a bad rollout candidate)
 
 
 @dataclass
@@ -151,8 +153,6 @@ def _batch(
 ) -> pa.Table:
     ts = _timestamps(rng, n, start_s, end_s)
     pair_idx = rng.choice(len(pairs), size=n, p=pair_weights)
-    tenant_ids = np.array([p[0].tenant_id for p in pairs])[pair_idx]
-    agent_ids = np.array([p[1].agent_id for p in pairs])[pair_idx]
     versions = np.array([max(p[1].versions) for p in pairs])[pair_idx]
     older = np.array([min(p[1].versions) for p in pairs])[pair_idx]
     versions = np.where(rng.uniform(size=n) < 0.1, older, versions)
@@ -170,8 +170,11 @@ def _batch(
     cost = np.where(cache > 0, 0.0, cost)
 
     error_p = np.full(n, 0.004)
+    agent_of_pair = np.array([p[1].agent_id for p in pairs])
     for inc in spec.incidents:
-        hit = (agent_ids == inc.agent_id) & (ts >= inc.start.timestamp()) & (ts < inc.end.timestamp())
+        hit = (agent_of_pair[pair_idx] == inc.agent_id) & (ts >= inc.start.timestamp()) & (ts < inc.end.timestamp())
+        if inc.version is not None:
+            hit &= versions == inc.version
         error_p = np.where(hit, inc.error_rate, error_p)
         latency = np.where(hit, latency * inc.latency_factor, latency)
     roll = rng.uniform(size=n)
@@ -182,30 +185,30 @@ def _batch(
     csat = np.clip(np.round(rng.normal(np.where(outcome_idx == 0, 4.3, 2.6), 0.8)), 1, 5).astype(np.uint8)
 
     conv_count = max(1, int(n / spec.turns_per_conversation))
-    conv_ids = np.array([str(uuid.UUID(int=int(x))) for x in rng.integers(1, 2**63, size=conv_count)])
-    conversation_ids = conv_ids[rng.integers(0, conv_count, size=n)]
-    users = np.array([f"user-{i}" for i in range(max(1, conv_count // 2))])
-    end_users = users[rng.integers(0, users.size, size=n)]
-    raw = rng.bytes(16 * n)
-    event_ids = [str(uuid.UUID(bytes=raw[i * 16 : i * 16 + 16], version=4)) for i in range(n)]
+    conversation_ids = random_uuids(rng, conv_count).to_arrow().take(pa.array(rng.integers(0, conv_count, size=n)))
+    user_count = max(1, conv_count // 2)
+    end_users = (
+        pl.Series("u", rng.integers(0, user_count, size=n)).cast(pl.String).str.replace(r"^", "user-").to_arrow()
+    )
+    event_ids = random_uuids(rng, n).to_arrow()
 
     ts_ms = (ts * 1000).astype("int64")
     columns = {
-        "event_id": pa.array(event_ids, pa.string()),
-        "tenant_id": pa.array(tenant_ids, pa.string()),
-        "type": pa.array(np.full(n, "conversation.logs"), pa.string()),
+        "event_id": event_ids.cast(pa.string()),
+        "tenant_id": _dict(pair_idx, [p[0].tenant_id for p in pairs]),
+        "type": _dict(np.zeros(n, dtype=np.int32), ["conversation.logs"]),
         "ts": pa.array(ts_ms, pa.timestamp("ms", tz="UTC")),
-        "source": pa.array(np.full(n, "generator"), pa.string()),
-        "agent_id": pa.array(agent_ids, pa.string()),
+        "source": _dict(np.zeros(n, dtype=np.int32), ["generator"]),
+        "agent_id": _dict(pair_idx, [p[1].agent_id for p in pairs]),
         "version": pa.array(versions.astype(np.uint32), pa.uint32()),
-        "conversation_id": pa.array(conversation_ids, pa.string()),
-        "end_user_id": pa.array(end_users, pa.string()),
-        "channel": pa.array(rng.choice(CHANNELS, size=n, p=CHANNEL_WEIGHTS), pa.string()),
-        "model": pa.array(np.array([m[0] for m in MODELS])[model_idx], pa.string()),
-        "provider": pa.array(np.array([m[1] for m in MODELS])[model_idx], pa.string()),
-        "intent": pa.array(INTENTS[intent_idx], pa.string()),
-        "outcome": pa.array(OUTCOMES[outcome_idx], pa.string()),
-        "cache_kind": pa.array(CACHE_KINDS[cache], pa.string()),
+        "conversation_id": conversation_ids.cast(pa.string()),
+        "end_user_id": end_users.cast(pa.string()),
+        "channel": _dict(rng.choice(len(CHANNELS), size=n, p=CHANNEL_WEIGHTS), list(CHANNELS)),
+        "model": _dict(model_idx, [m[0] for m in MODELS]),
+        "provider": _dict(model_idx, [m[1] for m in MODELS]),
+        "intent": _dict(intent_idx, list(INTENTS)),
+        "outcome": _dict(outcome_idx, list(OUTCOMES)),
+        "cache_kind": _dict(cache, list(CACHE_KINDS)),
         "latency_ms": pa.array(latency.astype(np.float32), pa.float32()),
         "prompt_tokens": pa.array(np.where(cache > 0, 0, prompt_tokens).astype(np.uint32), pa.uint32()),
         "completion_tokens": pa.array(np.where(cache > 0, 0, completion_tokens).astype(np.uint32), pa.uint32()),
@@ -217,6 +220,63 @@ def _batch(
     return pa.table(columns)
 
 
+def _dict(indices: np.ndarray, values: Sequence[str]) -> pa.DictionaryArray:
+    """Low-cardinality strings as an Arrow dictionary: cheap to build and to parse.
+
+    ClickHouse rejects dictionaries with repeated values, so equal values share one slot.
+    """
+    unique, remap = np.unique(np.asarray(values, dtype=object).astype(str), return_inverse=True)
+    codes = remap.astype(np.int32)[np.asarray(indices, dtype=np.int64)]
+    return pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(unique.tolist(), pa.string()))
+
+
+def random_uuids(rng: np.random.Generator, n: int) -> pl.Series:
+    """``n`` random version-4 UUID strings, built column-wise (a Python loop costs ~1 s per million)."""
+    raw = np.frombuffer(rng.bytes(16 * n), dtype=np.uint8).reshape(n, 16).copy()
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
+    binary = pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), n, [None, pa.py_buffer(raw.tobytes())])
+    hexed = pl.from_arrow(binary).cast(pl.Binary).bin.encode("hex")
+    assert isinstance(hexed, pl.Series)
+    parts = [hexed.str.slice(a, b) for a, b in ((0, 8), (8, 4), (12, 4), (16, 4), (20, 12))]
+    return pl.select(pl.concat_str(parts, separator="-")).to_series()
+
+
 def write_batch(table: pa.Table) -> None:
+    """Insert straight into ``events`` (the rollup views run in parallel with the insert)."""
     db = get_settings().clickhouse.database
-    clickhouse.insert_arrow(f"{db}.events", table)
+    with clickhouse.locked_client() as client:
+        client.insert_arrow(f"{db}.events", table, settings={"parallel_view_processing": 1, "max_insert_threads": 2})
+
+
+def synthetic_tenants(tenants: int, agents_per_tenant: int, seed: int = 11) -> list[TenantSpec]:
+    """Tenants of very different sizes (a few large, many small), as on a real platform."""
+    rng = np.random.default_rng(seed)
+    specs = []
+    for t in range(tenants):
+        tenant_id = str(uuid.UUID(int=int(rng.integers(1, 2**62)) << 64 | t, version=4))
+        agents = tuple(
+            AgentSpec(f"agent-{t}-{a}", tuple(range(1, int(rng.integers(1, 4)) + 1))) for a in range(agents_per_tenant)
+        )
+        specs.append(TenantSpec(tenant_id, agents, weight=float(rng.pareto(1.5) + 0.2)))
+    return specs
+
+
+def events_as_envelopes(table: pa.Table) -> list[dict[str, object]]:
+    """Rows of a generated batch as bus envelopes, for sending through the real pipeline."""
+    rows = table.to_pylist()
+    moved = ("event_id", "tenant_id", "type", "ts", "source")
+    out: list[dict[str, object]] = []
+    for row in rows:
+        payload = {k: v for k, v in row.items() if k not in moved and k not in ("is_error", "is_handoff")}
+        out.append(
+            {
+                "event_id": row["event_id"],
+                "tenant_id": row["tenant_id"],
+                "type": row["type"],
+                "ts": row["ts"].isoformat(timespec="milliseconds"),
+                "source": row["source"],
+                "payload": payload,
+            }
+        )
+    return out

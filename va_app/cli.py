@@ -321,6 +321,34 @@ def apikey_create(
     typer.echo(json.dumps({**describe(created.key), "key": created.secret}, indent=2, default=str))
 
 
+@demo_app.command("generate")
+def demo_generate(
+    events: Annotated[int, typer.Option("--events", help="How many events.")] = 1_000_000,
+    days: Annotated[float, typer.Option("--days", help="Spread over the last DAYS days.")] = 7,
+    tenants: Annotated[int, typer.Option("--tenants", help="Synthetic tenants (plus the demo tenant).")] = 20,
+    agents: Annotated[int, typer.Option("--agents", help="Agents per synthetic tenant.")] = 5,
+    through_pipeline: Annotated[
+        bool, typer.Option("--through-pipeline", help="Publish on the bus for the ingest worker instead.")
+    ] = False,
+    incident: Annotated[
+        list[str] | None,
+        typer.Option(help="AGENT_ID:HOURS_AGO:DURATION_MIN — an error/latency burst (repeatable)."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+) -> None:
+    """Realistic synthetic traffic (daily/weekly cycles, intents, channels, model mix, incidents)."""
+    from va_app.demo.traffic import TrafficRequest, generate_traffic
+
+    configure_logging("WARNING", json_lines=False)
+    request = TrafficRequest(events, days, tenants, agents, through_pipeline, list(incident or []), seed)
+    try:
+        summary = asyncio.run(generate_traffic(request, console))
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    typer.echo(json.dumps(summary, indent=2))
+
+
 @app.command("services")
 def services(action: Annotated[str, typer.Argument(help="start | stop")]) -> None:
     """Start or stop the embedded PostgreSQL and Redis without the web server."""

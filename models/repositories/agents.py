@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.agents import Agent, AgentVersion, Deployment
+from models.agents import Agent, AgentVersion, Deployment, DeploymentEvent, Experiment
 from models.base import utcnow
+from models.knowledge import KnowledgeBase
+
+Keyset = tuple[dt.datetime, uuid.UUID]
 
 
 async def get_agent_by_slug(*, session: AsyncSession, tenant_id: uuid.UUID, slug: str) -> Agent | None:
@@ -74,17 +78,32 @@ async def create_deployment(
     percent: int = 100,
     reason: str = "",
     created_by: uuid.UUID | None = None,
+    stable_version_number: int | None = None,
+    schedule: list[dict[str, Any]] | None = None,
+    thresholds: dict[str, Any] | None = None,
+    status: str = "active",
 ) -> Deployment:
+    """A new current deployment of ``environment``; the previous rows stay as history."""
+    now = utcnow()
     deployment = Deployment(
         tenant_id=tenant_id,
         agent_id=agent_id,
         environment=environment,
         version_number=version_number,
-        stable_version_number=version_number if strategy == "all" else None,
+        stable_version_number=(
+            stable_version_number if stable_version_number is not None or strategy != "all" else version_number
+        ),
         strategy=strategy,
         percent=percent,
+        schedule=schedule or [],
+        thresholds=thresholds or {},
+        status=status,
         reason=reason,
         created_by=created_by,
+        step_index=0,
+        step_started_at=now,
+        created_at=now,
+        updated_at=now,
     )
     session.add(deployment)
     await session.flush()
@@ -92,8 +111,9 @@ async def create_deployment(
 
 
 async def current_deployment(
-    *, session: AsyncSession, tenant_id: uuid.UUID, agent_id: uuid.UUID, environment: str
+    *, session: AsyncSession, tenant_id: uuid.UUID, agent_id: uuid.UUID, environment: str, for_update: bool = False
 ) -> Deployment | None:
+    """The newest row of the environment; ``for_update`` serialises concurrent transitions."""
     stmt = (
         select(Deployment)
         .where(
@@ -101,12 +121,232 @@ async def current_deployment(
             Deployment.agent_id == agent_id,
             Deployment.environment == environment,
         )
-        .order_by(Deployment.created_at.desc())
+        .order_by(Deployment.created_at.desc(), Deployment.id.desc())
+        .limit(1)
+    )
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_agent(
+    *, session: AsyncSession, tenant_id: uuid.UUID, agent_id: uuid.UUID, for_update: bool = False
+) -> Agent | None:
+    stmt = select(Agent).where(Agent.tenant_id == tenant_id, Agent.id == agent_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def list_agents_page(
+    *,
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    include_archived: bool = False,
+    brand: str | None = None,
+    limit: int = 50,
+    after: Keyset | None = None,
+) -> list[Agent]:
+    """Newest first, keyset-paged on (created_at, id)."""
+    stmt = select(Agent).where(Agent.tenant_id == tenant_id)
+    if not include_archived:
+        stmt = stmt.where(Agent.archived_at.is_(None))
+    if brand is not None:
+        stmt = stmt.where(Agent.brand == brand)
+    if after is not None:
+        stmt = stmt.where(tuple_(Agent.created_at, Agent.id) < after)
+    stmt = stmt.order_by(Agent.created_at.desc(), Agent.id.desc()).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def get_version(
+    *, session: AsyncSession, tenant_id: uuid.UUID, agent_id: uuid.UUID, number: int
+) -> AgentVersion | None:
+    stmt = select(AgentVersion).where(
+        AgentVersion.tenant_id == tenant_id, AgentVersion.agent_id == agent_id, AgentVersion.number == number
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def latest_version(*, session: AsyncSession, tenant_id: uuid.UUID, agent_id: uuid.UUID) -> AgentVersion | None:
+    stmt = (
+        select(AgentVersion)
+        .where(AgentVersion.tenant_id == tenant_id, AgentVersion.agent_id == agent_id)
+        .order_by(AgentVersion.number.desc())
         .limit(1)
     )
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def get_agent(*, session: AsyncSession, tenant_id: uuid.UUID, agent_id: uuid.UUID) -> Agent | None:
-    stmt = select(Agent).where(Agent.tenant_id == tenant_id, Agent.id == agent_id)
+async def list_versions(
+    *,
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    agent_id: uuid.UUID,
+    limit: int = 50,
+    before_number: int | None = None,
+) -> list[AgentVersion]:
+    """Newest first; numbers are dense per agent, so the last number is a stable cursor."""
+    stmt = select(AgentVersion).where(AgentVersion.tenant_id == tenant_id, AgentVersion.agent_id == agent_id)
+    if before_number is not None:
+        stmt = stmt.where(AgentVersion.number < before_number)
+    stmt = stmt.order_by(AgentVersion.number.desc()).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def count_versions(*, session: AsyncSession, tenant_id: uuid.UUID, agent_id: uuid.UUID) -> int:
+    stmt = select(func.count()).where(AgentVersion.tenant_id == tenant_id, AgentVersion.agent_id == agent_id)
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def current_deployments(
+    *, session: AsyncSession, tenant_id: uuid.UUID, agent_id: uuid.UUID
+) -> dict[str, Deployment]:
+    """The newest row per environment."""
+    stmt = (
+        select(Deployment)
+        .where(Deployment.tenant_id == tenant_id, Deployment.agent_id == agent_id)
+        .order_by(Deployment.created_at.desc(), Deployment.id.desc())
+    )
+    current: dict[str, Deployment] = {}
+    for row in (await session.execute(stmt)).scalars():
+        current.setdefault(row.environment, row)
+    return current
+
+
+async def version_was_stable_in(
+    *, session: AsyncSession, tenant_id: uuid.UUID, agent_id: uuid.UUID, environment: str, version_number: int
+) -> bool:
+    """Whether ``version_number`` ever served all traffic of ``environment`` (promotion gate)."""
+    stmt = (
+        select(func.count())
+        .select_from(Deployment)
+        .where(
+            Deployment.tenant_id == tenant_id,
+            Deployment.agent_id == agent_id,
+            Deployment.environment == environment,
+            Deployment.stable_version_number == version_number,
+        )
+    )
+    return int((await session.execute(stmt)).scalar_one()) > 0
+
+
+async def previous_stable_version(
+    *, session: AsyncSession, tenant_id: uuid.UUID, agent_id: uuid.UUID, environment: str, current_stable: int
+) -> int | None:
+    """The stable version the environment had before ``current_stable`` became stable."""
+    stmt = (
+        select(Deployment.stable_version_number)
+        .where(
+            Deployment.tenant_id == tenant_id,
+            Deployment.agent_id == agent_id,
+            Deployment.environment == environment,
+            Deployment.stable_version_number.is_not(None),
+        )
+        .order_by(Deployment.created_at.desc(), Deployment.id.desc())
+    )
+    seen_current = False
+    for (number,) in (await session.execute(stmt)).all():
+        if number == current_stable:
+            seen_current = True
+        elif seen_current:
+            return int(number)
+    return None
+
+
+async def deployments_rolling_out(*, session: AsyncSession, limit: int = 500) -> list[Deployment]:
+    """Every tenant's canary/gradual rollouts in progress.
+
+    The one query here that is not tenant-scoped: the rollout controller acts for all tenants
+    (with the system principal of each row's tenant). ``SKIP LOCKED`` lets several replicas
+    tick at once without evaluating the same rollout twice.
+    """
+    stmt = (
+        select(Deployment)
+        .where(Deployment.status == "rolling_out")
+        .order_by(Deployment.step_started_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def add_deployment_event(
+    *, session: AsyncSession, tenant_id: uuid.UUID, agent_id: uuid.UUID, fields: dict[str, Any]
+) -> DeploymentEvent:
+    event = DeploymentEvent(tenant_id=tenant_id, agent_id=agent_id, created_at=utcnow(), **fields)
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def list_deployment_events(
+    *,
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    agent_id: uuid.UUID,
+    environment: str | None = None,
+    limit: int = 50,
+    after: Keyset | None = None,
+) -> list[DeploymentEvent]:
+    stmt = select(DeploymentEvent).where(DeploymentEvent.tenant_id == tenant_id, DeploymentEvent.agent_id == agent_id)
+    if environment is not None:
+        stmt = stmt.where(DeploymentEvent.environment == environment)
+    if after is not None:
+        stmt = stmt.where(tuple_(DeploymentEvent.created_at, DeploymentEvent.id) < after)
+    stmt = stmt.order_by(DeploymentEvent.created_at.desc(), DeploymentEvent.id.desc()).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def create_experiment(
+    *, session: AsyncSession, tenant_id: uuid.UUID, agent_id: uuid.UUID, fields: dict[str, Any]
+) -> Experiment:
+    experiment = Experiment(tenant_id=tenant_id, agent_id=agent_id, started_at=utcnow(), **fields)
+    session.add(experiment)
+    await session.flush()
+    return experiment
+
+
+async def get_experiment(
+    *, session: AsyncSession, tenant_id: uuid.UUID, agent_id: uuid.UUID, experiment_id: uuid.UUID
+) -> Experiment | None:
+    stmt = select(Experiment).where(
+        Experiment.tenant_id == tenant_id, Experiment.agent_id == agent_id, Experiment.id == experiment_id
+    )
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def running_experiment(
+    *, session: AsyncSession, tenant_id: uuid.UUID, agent_id: uuid.UUID, environment: str
+) -> Experiment | None:
+    stmt = select(Experiment).where(
+        Experiment.tenant_id == tenant_id,
+        Experiment.agent_id == agent_id,
+        Experiment.environment == environment,
+        Experiment.status == "running",
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def list_experiments(
+    *, session: AsyncSession, tenant_id: uuid.UUID, agent_id: uuid.UUID, limit: int = 50, after: Keyset | None = None
+) -> list[Experiment]:
+    stmt = select(Experiment).where(Experiment.tenant_id == tenant_id, Experiment.agent_id == agent_id)
+    if after is not None:
+        stmt = stmt.where(tuple_(Experiment.created_at, Experiment.id) < after)
+    stmt = stmt.order_by(Experiment.created_at.desc(), Experiment.id.desc()).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def existing_knowledge_base_ids(*, session: AsyncSession, tenant_id: uuid.UUID, ids: list[str]) -> set[str]:
+    """Which of ``ids`` name knowledge bases of this tenant (malformed ids simply do not exist)."""
+    wanted: list[uuid.UUID] = []
+    for raw in ids:
+        try:
+            wanted.append(uuid.UUID(raw))
+        except ValueError:
+            continue
+    if not wanted:
+        return set()
+    stmt = select(KnowledgeBase.id).where(KnowledgeBase.tenant_id == tenant_id, KnowledgeBase.id.in_(wanted))
+    return {str(i) for i in (await session.execute(stmt)).scalars()}

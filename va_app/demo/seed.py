@@ -75,6 +75,9 @@ async def seed_demo() -> dict[str, Any]:
                 password_hash=hash_password(settings.demo_owner_password.get_secret_value()),
             )
             created.append("owner")
+        # The demo owner is also the platform's superadmin, so the demo console shows the
+        # platform-wide view (all tenants, backend status) as well as the tenant's own pages.
+        owner.is_superadmin = True
         if await tenants_repo.get_membership(session=session, tenant_id=tenant.id, user_id=owner.id) is None:
             await tenants_repo.add_membership(session=session, tenant_id=tenant.id, user_id=owner.id, role="owner")
         agent_specs: list[generator.AgentSpec] = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 
@@ -16,6 +17,7 @@ from core import cache, clickhouse, db
 from core.bus import get_bus
 from core.config import get_settings
 from models.repositories import platform as platform_repo
+from va_app.auth.principal import Principal
 
 PROBE_TIMEOUT_S = 3.0
 
@@ -90,21 +92,38 @@ async def check_backends() -> PlatformStatus:
     )
 
 
-async def headline_counts() -> dict[str, int | None]:
-    """Tenants, agents and events in the last hour; ``None`` where a backend is down."""
+async def headline_counts(tenant_id: uuid.UUID | None = None) -> dict[str, int | None]:
+    """Tenants, agents and events in the last hour; ``None`` where a backend is down.
+
+    With ``tenant_id`` the counts are that tenant's (and the tenant count is not shown).
+    """
     counts: dict[str, int | None] = {"tenants": None, "agents": None, "events_last_hour": None}
     try:
         async with db.session_scope() as session:
-            counts["tenants"] = await platform_repo.count_tenants(session=session)
-            counts["agents"] = await platform_repo.count_agents(session=session)
+            if tenant_id is None:
+                counts["tenants"] = await platform_repo.count_tenants(session=session)
+            counts["agents"] = await platform_repo.count_agents(session=session, tenant_id=tenant_id)
     except Exception:  # shown as unknown on the overview; the backend row says why
         pass
     try:
         since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-        counts["events_last_hour"] = await clickhouse.run(platform_queries.events_since, since)
+        if tenant_id is None:
+            counts["events_last_hour"] = await clickhouse.run(platform_queries.events_since, since)
+        else:
+            counts["events_last_hour"] = await clickhouse.run(
+                platform_queries.tenant_events_since, str(tenant_id), since
+            )
     except Exception:  # same: unknown rather than a broken page
         pass
     return counts
+
+
+async def overview_status(principal: Principal) -> PlatformStatus:
+    """What the console Overview shows the signed-in user: platform-wide counts for a
+    superadmin, the user's own tenant's otherwise."""
+    status = await check_backends()
+    status.counts = await headline_counts(None if principal.is_superadmin else principal.tenant_id)
+    return status
 
 
 async def platform_status(with_counts: bool = True) -> PlatformStatus:

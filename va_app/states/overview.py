@@ -25,7 +25,10 @@ import reflex as rx
 from reflex_base.registry import RegistrationContext
 
 from va_app import routes
-from va_app.platform.status import PlatformStatus, platform_status
+from va_app.auth.principal import Principal
+from va_app.errors import NotAuthenticated
+from va_app.platform.status import PlatformStatus, overview_status
+from va_app.states.auth import AuthState
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +57,7 @@ class BackendRow(TypedDict):
     history: list[LatencyPoint]
 
 
-class OverviewState(rx.State):
+class OverviewState(AuthState):
     """Backend status and headline counts of the platform, refreshed every few seconds."""
 
     backends: list[BackendRow] = []
@@ -113,7 +116,13 @@ class OverviewState(rx.State):
             self.live = True
         try:
             while True:
-                status, error = await _read_status()
+                async with self:
+                    try:
+                        principal = await self._principal()  # every round: a signed-out tab gets nothing
+                    except NotAuthenticated:
+                        self.live = False
+                        return
+                status, error = await _read_status(principal)
                 async with self:
                     if generation != self._generation:
                         log.debug("overview refresh stopped: superseded", extra={"generation": generation})
@@ -138,7 +147,12 @@ class OverviewState(rx.State):
     @rx.event(background=True)
     async def refresh_now(self) -> None:
         """One refresh on demand, without touching the periodic loop."""
-        status, error = await _read_status()
+        async with self:
+            try:
+                principal = await self._principal()
+            except NotAuthenticated:
+                return
+        status, error = await _read_status(principal)
         async with self:
             self._apply(status, error)
 
@@ -172,10 +186,10 @@ class OverviewState(rx.State):
         self.ready = status.ready
 
 
-async def _read_status() -> tuple[PlatformStatus | None, str]:
+async def _read_status(principal: Principal) -> tuple[PlatformStatus | None, str]:
     """Ask the status service; turn a failure into one readable sentence for the page."""
     try:
-        return await platform_status(), ""
+        return await overview_status(principal), ""
     except Exception as exc:  # the page shows a message; the log keeps the traceback
         log.exception("platform status failed")
         first_line = (str(exc).strip().splitlines() or [""])[0][:200]
