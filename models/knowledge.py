@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, IdMixin, TenantScoped, TimestampMixin
@@ -35,6 +35,10 @@ class KnowledgeDocument(IdMixin, TenantScoped, TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(20), default="pending")
     chunk_count: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # 0..1 while chunks are embedded (ingestion or re-index), 1 when ready (migration 0002).
+    progress: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    # The model whose vectors the chunks hold; search skips documents of another model.
+    embedding_model: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class KnowledgeChunk(IdMixin, TenantScoped, Base):

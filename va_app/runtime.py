@@ -17,6 +17,7 @@ from core import cache, clickhouse, db
 from core.config import get_settings
 from core.logs import configure_logging
 from ingest.consumer import IngestWorker
+from va_app.agents import controller as rollout_controller
 from va_app.events.publisher import close_shared_bus
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 
 _worker: IngestWorker | None = None
 _worker_task: asyncio.Task[None] | None = None
+_rollout_stop: asyncio.Event | None = None
+_rollout_task: asyncio.Task[None] | None = None
 
 
 async def startup() -> None:
@@ -36,6 +39,10 @@ async def startup() -> None:
         _worker = IngestWorker(settings, name=settings.ingest.worker_name or "embedded")
         await _worker.start()
         _worker_task = asyncio.create_task(_worker.run(), name="ingest-worker")
+    global _rollout_stop, _rollout_task
+    # Every web replica ticks; rows are locked with SKIP LOCKED, so a rollout is judged once per tick.
+    _rollout_stop = asyncio.Event()
+    _rollout_task = asyncio.create_task(rollout_controller.run_periodically(_rollout_stop), name="rollout-controller")
     log.info(
         "web worker started",
         extra={"environment": settings.environment, "bus": settings.bus_backend},
@@ -44,7 +51,14 @@ async def startup() -> None:
 
 async def shutdown() -> None:
     """Finish the ingest batch in hand, then close every connection."""
-    global _worker, _worker_task
+    global _worker, _worker_task, _rollout_stop, _rollout_task
+    if _rollout_stop is not None and _rollout_task is not None:
+        _rollout_stop.set()
+        try:
+            await asyncio.wait_for(_rollout_task, 10)
+        except TimeoutError:
+            _rollout_task.cancel()
+        _rollout_stop = _rollout_task = None
     if _worker is not None and _worker_task is not None:
         await _worker.stop()
         try:

@@ -231,44 +231,49 @@ async def version_was_stable_in(
     return int((await session.execute(stmt)).scalar_one()) > 0
 
 
-async def previous_stable_version(
-    *, session: AsyncSession, tenant_id: uuid.UUID, agent_id: uuid.UUID, environment: str, current_stable: int
-) -> int | None:
-    """The stable version the environment had before ``current_stable`` became stable."""
+async def stable_history(
+    *, session: AsyncSession, tenant_id: uuid.UUID, agent_id: uuid.UUID, environment: str, limit: int = 200
+) -> list[tuple[int | None, str, str]]:
+    """``(stable_version_number, strategy, status)`` of the environment's rows, newest first."""
     stmt = (
-        select(Deployment.stable_version_number)
+        select(Deployment.stable_version_number, Deployment.strategy, Deployment.status)
         .where(
             Deployment.tenant_id == tenant_id,
             Deployment.agent_id == agent_id,
             Deployment.environment == environment,
-            Deployment.stable_version_number.is_not(None),
         )
         .order_by(Deployment.created_at.desc(), Deployment.id.desc())
+        .limit(limit)
     )
-    seen_current = False
-    for (number,) in (await session.execute(stmt)).all():
-        if number == current_stable:
-            seen_current = True
-        elif seen_current:
-            return int(number)
-    return None
+    return [(row[0], row[1], row[2]) for row in (await session.execute(stmt)).all()]
 
 
-async def deployments_rolling_out(*, session: AsyncSession, limit: int = 500) -> list[Deployment]:
-    """Every tenant's canary/gradual rollouts in progress.
+async def rolling_out_ids(*, session: AsyncSession, limit: int = 500) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """``(tenant_id, deployment_id)`` of every tenant's canary/gradual rollouts in progress.
 
     The one query here that is not tenant-scoped: the rollout controller acts for all tenants
-    (with the system principal of each row's tenant). ``SKIP LOCKED`` lets several replicas
-    tick at once without evaluating the same rollout twice.
+    (as each row's tenant, through the system principal) and then locks rows one by one with
+    :func:`lock_deployment`.
     """
     stmt = (
-        select(Deployment)
+        select(Deployment.tenant_id, Deployment.id)
         .where(Deployment.status == "rolling_out")
         .order_by(Deployment.step_started_at)
         .limit(limit)
+    )
+    return [(row[0], row[1]) for row in (await session.execute(stmt)).all()]
+
+
+async def lock_deployment(
+    *, session: AsyncSession, tenant_id: uuid.UUID, deployment_id: uuid.UUID
+) -> Deployment | None:
+    """The row, locked; None when another replica holds it (``SKIP LOCKED``) or it is gone."""
+    stmt = (
+        select(Deployment)
+        .where(Deployment.tenant_id == tenant_id, Deployment.id == deployment_id)
         .with_for_update(skip_locked=True)
     )
-    return list((await session.execute(stmt)).scalars())
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def add_deployment_event(

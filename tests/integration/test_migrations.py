@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import psycopg
 import pytest
+from alembic.script import ScriptDirectory
 
 from core.services import EmbeddedPostgres
-from models.migrate import current, downgrade, upgrade
+from models.migrate import alembic_config, current, downgrade, upgrade
 
 pytestmark = pytest.mark.postgres
 
@@ -26,6 +27,8 @@ EXPECTED_TABLES = {
     "webhook_deliveries",
     "budgets",
     "audit_logs",
+    "deployment_events",
+    "agent_experiments",
 }
 
 
@@ -41,7 +44,7 @@ def test_down_to_base_and_up_to_head(postgres_server: EmbeddedPostgres) -> None:
     assert current() is None
     assert not (EXPECTED_TABLES & _tables(postgres_server.url))
     upgrade("head")
-    assert current() == "0001"
+    assert current() == ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert _tables(postgres_server.url) >= EXPECTED_TABLES
 
 

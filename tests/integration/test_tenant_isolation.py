@@ -23,8 +23,17 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.clickhouse]
 
 PUBLIC = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics")}
 PLATFORM_ONLY = {("GET", "/api/v1/platform/status")}
+# POST routes that only read (a query in the body): a viewer may call them.
+READ_ONLY_POSTS = {("POST", "/api/v1/knowledge-bases/{kb_id}/search")}
 # A valid body per mutating route, so a 403 is about the role and not the payload.
 SAMPLE_BODIES: dict[tuple[str, str], dict] = {
+    ("POST", "/api/v1/knowledge-bases"): {"name": "kb"},
+    ("PATCH", "/api/v1/knowledge-bases/{kb_id}"): {"name": "renamed"},
+    ("DELETE", "/api/v1/knowledge-bases/{kb_id}"): {},
+    ("POST", "/api/v1/knowledge-bases/{kb_id}/reindex"): {},
+    ("POST", "/api/v1/knowledge-bases/{kb_id}/documents"): {},  # multipart; checked before the body is read
+    ("DELETE", "/api/v1/knowledge-bases/{kb_id}/documents/{doc_id}"): {},
+    ("POST", "/api/v1/knowledge-bases/{kb_id}/search"): {"query": "opening hours", "k": 3},
     ("POST", "/api/v1/api-keys"): {"name": "x", "role": "viewer"},
     ("POST", "/api/v1/api-keys/{key_id}/rotate"): {"grace_period_hours": 1},
     ("DELETE", "/api/v1/api-keys/{key_id}"): {},
@@ -35,6 +44,22 @@ SAMPLE_BODIES: dict[tuple[str, str], dict] = {
         "type": "analytics.metrics",
         "payload": {"name": "probe", "value": 1},
     },
+    ("POST", "/api/v1/agents"): {"slug": "iso-agent", "name": "Isolation"},
+    ("PATCH", "/api/v1/agents/{agent_id}"): {"name": "Renamed"},
+    ("DELETE", "/api/v1/agents/{agent_id}"): {},
+    ("POST", "/api/v1/agents/{agent_id}/restore"): {},
+    ("POST", "/api/v1/agents/{agent_id}/versions"): {"system_prompt": "You help.", "change_note": "probe"},
+    ("POST", "/api/v1/agents/{agent_id}/clone"): {"slug": "iso-clone"},
+    ("POST", "/api/v1/agents/from-template"): {"template_id": "support-faq", "slug": "iso-template"},
+    ("PUT", "/api/v1/agents/{agent_id}/deploy"): {"version": 1, "environment": "development"},
+    ("POST", "/api/v1/agents/{agent_id}/promote"): {"from_environment": "development"},
+    ("POST", "/api/v1/agents/{agent_id}/rollback"): {"environment": "development"},
+    ("POST", "/api/v1/agents/{agent_id}/experiments"): {
+        "name": "probe",
+        "environment": "development",
+        "variants": [{"version": 1, "percent": 50}, {"version": 2, "percent": 50}],
+    },
+    ("POST", "/api/v1/agents/{agent_id}/experiments/{experiment_id}/stop"): {"reason": "probe"},
 }
 
 
@@ -51,7 +76,29 @@ async def _resources_of(api: httpx.AsyncClient, owner_key: str, agent_id: str) -
     """Real ids of tenant A's resources, by path parameter name."""
     key = (await api.post("/api/v1/api-keys", json={"name": "r", "role": "viewer"}, headers=bearer(owner_key))).json()
     users = (await api.get("/api/v1/users", headers=bearer(owner_key))).json()["data"]
-    return {"key_id": key["id"], "user_id": users[0]["user_id"], "agent_id": agent_id}
+    return {
+        "key_id": key["id"],
+        "user_id": users[0]["user_id"],
+        "agent_id": agent_id,
+        **await _kb_ids(api, owner_key),
+        **await _agent_ids(api, owner_key, agent_id),
+    }
+
+
+async def _agent_ids(api: httpx.AsyncClient, owner_key: str, agent_id: str) -> dict[str, str]:
+    version = (
+        await api.post(f"/api/v1/agents/{agent_id}/versions", json={"system_prompt": "p"}, headers=bearer(owner_key))
+    ).json()
+    return {"n": str(version["number"]), "experiment_id": str(uuid.uuid4())}
+
+
+async def _kb_ids(api: httpx.AsyncClient, owner_key: str) -> dict[str, str]:
+    kb = (await api.post("/api/v1/knowledge-bases", json={"name": "kb"}, headers=bearer(owner_key))).json()
+    files = {"file": ("hours.txt", b"We are open from 9 to 5.", "text/plain")}
+    doc = (
+        await api.post(f"/api/v1/knowledge-bases/{kb['id']}/documents", files=files, headers=bearer(owner_key))
+    ).json()
+    return {"kb_id": kb["id"], "doc_id": doc["id"]}
 
 
 def _fill(path: str, ids: dict[str, str]) -> str:
@@ -88,7 +135,7 @@ async def test_every_route_is_authenticated_isolated_and_role_checked(api: httpx
             other = await api.request(method, url, headers=bearer(tenant_b.owner_key), **kwargs)
             assert other.status_code == 404, f"{method} {path} with another tenant's key: {other.status_code}"
 
-        if method != "GET" or (method, path) in PLATFORM_ONLY:
+        if (method != "GET" and (method, path) not in READ_ONLY_POSTS) or (method, path) in PLATFORM_ONLY:
             low = await api.request(method, url, headers=bearer(viewer_a), **kwargs)
             assert low.status_code == 403, f"{method} {path} as viewer: {low.status_code} {low.text}"
 

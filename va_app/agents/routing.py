@@ -52,6 +52,7 @@ class RouteTable:
     variants: tuple[tuple[int, int], ...] = ()
     experiment_id: str | None = None
     active: bool = True
+    draining: tuple[int, ...] = ()  # served only to conversations already pinned to them
 
     def arms(self) -> tuple[tuple[int, int], ...]:
         """``(version, buckets)`` pairs that add up to :data:`BUCKETS`, candidate first."""
@@ -70,6 +71,10 @@ class RouteTable:
         """Versions this table may serve (a pin to anything else is stale)."""
         return {version for version, share in self.arms() if share > 0}
 
+    def pinnable(self) -> set[int]:
+        """Versions a pinned conversation may stay on: the live arms plus the drained stable."""
+        return self.versions() | set(self.draining)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "environment": self.environment,
@@ -79,6 +84,7 @@ class RouteTable:
             "variants": [list(v) for v in self.variants],
             "experiment_id": self.experiment_id,
             "active": self.active,
+            "draining": list(self.draining),
         }
 
     @classmethod
@@ -91,6 +97,7 @@ class RouteTable:
             variants=tuple((int(v), int(p)) for v, p in data.get("variants") or ()),
             experiment_id=data.get("experiment_id"),
             active=bool(data.get("active", True)),
+            draining=tuple(int(v) for v in data.get("draining") or ()),
         )
 
 

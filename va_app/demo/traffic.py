@@ -144,7 +144,7 @@ async def _through_bus(spec: generator.GeneratorSpec, progress: Progress, task: 
             for tenant_id, events in by_tenant.items():
                 for i in range(0, len(events), BUS_MESSAGE_EVENTS):
                     chunk = events[i : i + BUS_MESSAGE_EVENTS]
-                    items.append((tenant_id, orjson.dumps({"v": 1, "events": chunk})))
+                    items.append((tenant_id, orjson.dumps({"v": 1, "fmt": "va", "events": chunk})))
             await bus.publish_many("conversation.logs", items)
             written += batch.num_rows
             rate = written / (time.perf_counter() - started)

@@ -1,11 +1,10 @@
 """agent lifecycle: rollout step state, deployment history, experiments
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002_knowledge
 Create Date: 2026-11-27 10:00:00
 
-Named 0003 because the knowledge-base work claims 0002; whichever lands second must point its
-``down_revision`` at the other so the chain keeps one head.
+Follows the knowledge-base migration (0002_knowledge) so the chain keeps a single head.
 """
 
 from collections.abc import Sequence
@@ -15,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_knowledge"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""LLM orchestration: model catalog, routing policies, providers, fallbacks, budgets."""
