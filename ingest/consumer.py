@@ -160,7 +160,9 @@ class IngestWorker:
         self.bus = get_bus(self.settings)
         self._redis = aioredis.Redis.from_url(self.settings.resolved_redis_url)
         for topic in self.topics:
-            consumer = await self.bus.consumer(topic, self.group, self.name)
+            # One group per topic: on Kafka, members of one group subscribed to different topics
+            # rebalance each other on every join; per-topic groups keep rebalances local.
+            consumer = await self.bus.consumer(topic, f"{self.group}.{topic}", self.name)
             self.ingestors.append(
                 TopicIngestor(
                     topic,

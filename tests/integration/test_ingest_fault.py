@@ -56,7 +56,7 @@ async def _group_state(client: aioredis.Redis, group: str) -> tuple[int, int]:
     """(lag, pending) of the group on the conversation.logs stream."""
     for info in await client.xinfo_groups("va:bus:conversation.logs"):
         name = info["name"].decode() if isinstance(info["name"], bytes) else info["name"]
-        if name == group:
+        if name == f"{group}.conversation.logs":
             return int(info.get("lag") or 0), int(info.get("pending") or 0)
     return -1, -1
 
