@@ -29,6 +29,7 @@ from ingest.schemas import DEAD_LETTER_TOPIC, EVENT_TYPES
 
 log = logging.getLogger(__name__)
 LAG_KEY = "va:ingest:lag"
+LAG_TOPICS_KEY = "va:ingest:lag:topics"
 
 
 @dataclass
@@ -180,17 +181,29 @@ class IngestWorker:
 
     async def _report_lag(self) -> None:
         while not self.stop_event.is_set():
-            total = 0
-            for ingestor in self.ingestors:
-                with contextlib.suppress(Exception):
-                    lag = await ingestor.consumer.lag()
-                    BUS_LAG.labels(ingestor.topic, self.group).set(lag)
-                    total += lag
-            if self._redis is not None:
-                with contextlib.suppress(Exception):
-                    await self._redis.set(LAG_KEY, total, ex=30)
+            await self._report_lag_once()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stop_event.wait(), 5)
+
+    async def _report_lag_once(self) -> None:
+        """Publish the backlog: Prometheus gauge, and Redis for the API's backpressure check
+        and the console (any web process can read it)."""
+        total = 0
+        per_topic: dict[str, int] = {}
+        for ingestor in self.ingestors:
+            with contextlib.suppress(Exception):
+                lag = await ingestor.consumer.lag()
+                BUS_LAG.labels(ingestor.topic, self.group).set(lag)
+                per_topic[ingestor.topic] = lag
+                total += lag
+        if self._redis is not None:
+            with contextlib.suppress(Exception):
+                pipe = self._redis.pipeline(transaction=False)
+                pipe.set(LAG_KEY, total, ex=30)
+                if per_topic:
+                    pipe.hset(LAG_TOPICS_KEY, mapping=per_topic)
+                    pipe.expire(LAG_TOPICS_KEY, 30)
+                await pipe.execute()
 
     async def stop(self) -> None:
         """Finish the batch in hand, then close consumers and connections."""

@@ -133,3 +133,21 @@ async def test_redelivered_batch_is_counted_once(api: httpx.AsyncClient) -> None
     finally:
         await a.close()
         await b.close()
+
+
+async def test_pipeline_status_and_dead_letters_api(api: httpx.AsyncClient, worker: IngestWorker) -> None:
+    tenant, other = await create_tenant(), await create_tenant()
+    key = await create_key(tenant, "developer")
+    bad = {"type": "conversation.logs", "payload": {"agent_id": "a", "latency_ms": -5}}
+    await api.post("/api/v1/analytics/events", json=[_log(), bad, bad], headers=bearer(key))
+    await _drain(worker)
+    await worker._report_lag_once()
+    status = (await api.get("/api/v1/analytics/pipeline", headers=bearer(key))).json()
+    assert status["dead_letters_last_7_days"] == 2
+    assert status["events_last_hour"] == 1
+    assert status["backlog"]["worker_reporting"] is True
+    assert "conversation.logs" in status["backlog"]["topics"]
+    letters = (await api.get("/api/v1/analytics/dead-letters", headers=bearer(key))).json()
+    assert letters["count"] == 2 and "conversation_id" in letters["data"][0]["reason"]
+    theirs = (await api.get("/api/v1/analytics/dead-letters", headers=bearer(other.owner_key))).json()
+    assert theirs["count"] == 0

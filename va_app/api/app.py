@@ -13,7 +13,18 @@ from starlette.types import ASGIApp
 from va_app.api import health, platform
 from va_app.api.errors import error_body, install_error_handlers
 from va_app.api.middleware import RequestContextMiddleware
-from va_app.api.routes import agent_rollouts, agents, analytics, api_keys, audit_logs, auth, events, knowledge, members
+from va_app.api.routes import (
+    agent_rollouts,
+    agents,
+    analytics,
+    api_keys,
+    audit_logs,
+    auth,
+    events,
+    knowledge,
+    members,
+    pipeline,
+)
 
 API_PREFIX = "/api/v1"
 
@@ -21,7 +32,19 @@ API_PREFIX = "/api/v1"
 def _v1_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
     router.include_router(platform.router)
-    for module in (auth, api_keys, members, audit_logs, events, analytics, agents, agent_rollouts, knowledge):
+    # One router per resource; add new ones on their own line.
+    for module in (
+        auth,
+        api_keys,
+        members,
+        audit_logs,
+        events,
+        analytics,
+        pipeline,
+        agents,
+        agent_rollouts,
+        knowledge,
+    ):
         router.include_router(module.router)
     return router
 

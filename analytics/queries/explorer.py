@@ -1,0 +1,149 @@
+"""The raw-event explorer: filter and page through individual turns and conversations.
+
+This reads the raw ``events`` table (not rollups), so it is the slow path by design; the
+sort key (tenant, agent, time) and partitioning by day keep a tenant's time-bounded scans
+to a small slice of the table, and ``LIMIT 1 BY event_id`` hides rows a producer sent twice
+without paying for ``FINAL``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from core import clickhouse
+from core.config import get_settings
+
+EXPLORER_COLUMNS = (
+    "event_id",
+    "ts",
+    "agent_id",
+    "version",
+    "conversation_id",
+    "end_user_id",
+    "channel",
+    "model",
+    "provider",
+    "intent",
+    "outcome",
+    "cache_kind",
+    "latency_ms",
+    "prompt_tokens",
+    "completion_tokens",
+    "cost_usd",
+    "csat",
+)
+FILTERABLE = {
+    "agent_id",
+    "version",
+    "channel",
+    "model",
+    "provider",
+    "intent",
+    "outcome",
+    "cache_kind",
+    "conversation_id",
+}
+
+
+@dataclass(frozen=True)
+class ExplorerQuery:
+    tenant_id: str
+    start: dt.datetime
+    end: dt.datetime
+    filters: dict[str, str | int] = field(default_factory=dict)
+    text: str | None = None  # substring of the (masked) user message or reply
+    min_latency_ms: float | None = None
+    limit: int = 100
+    before: dt.datetime | None = None  # keyset paging: rows strictly older than this
+
+
+def _where(q: ExplorerQuery, params: dict[str, object]) -> list[str]:
+    params.update(
+        {
+            "tenant": q.tenant_id,
+            "start": q.start.astimezone(dt.UTC).replace(tzinfo=None),
+            "end": (q.before or q.end).astimezone(dt.UTC).replace(tzinfo=None),
+        }
+    )
+    where = [
+        "tenant_id = {tenant:UUID}",
+        "ts >= {start:DateTime64(3)}",
+        "ts < {end:DateTime64(3)}",
+        "type = 'conversation.logs'",
+    ]
+    for i, (key, value) in enumerate(sorted(q.filters.items())):
+        if key not in FILTERABLE:
+            raise ValueError(f"cannot filter on '{key}'")
+        kind = "UInt32" if key == "version" else "String"
+        where.append(f"{key} = {{f{i}:{kind}}}")
+        params[f"f{i}"] = int(value) if key == "version" else str(value)
+    if q.text:
+        where.append("positionCaseInsensitiveUTF8(payload, {text:String}) > 0")
+        params["text"] = q.text
+    if q.min_latency_ms is not None:
+        where.append("latency_ms >= {min_latency:Float32}")
+        params["min_latency"] = q.min_latency_ms
+    return where
+
+
+def search_turns(q: ExplorerQuery) -> pl.DataFrame:
+    """Newest turns first, each with its model, latency, tokens, cost and cache kind."""
+    db = get_settings().clickhouse.database
+    params: dict[str, object] = {"limit": max(1, min(q.limit, 1000))}
+    sql = f"""
+        SELECT {", ".join(EXPLORER_COLUMNS)}, payload
+        FROM {db}.events
+        WHERE {" AND ".join(_where(q, params))}
+        ORDER BY ts DESC
+        LIMIT 1 BY event_id
+        LIMIT {{limit:UInt32}}
+    """
+    frame = pl.from_arrow(clickhouse.query_arrow(sql, params, tags={"feature": "explorer", "kind": "turns"}))
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def search_conversations(q: ExplorerQuery) -> pl.DataFrame:
+    """One row per conversation matching the filters: when, how long, how it ended, what it cost."""
+    db = get_settings().clickhouse.database
+    params: dict[str, object] = {"limit": max(1, min(q.limit, 1000))}
+    sql = f"""
+        SELECT
+            conversation_id,
+            any(agent_id) AS agent_id,
+            max(version) AS version,
+            any(channel) AS channel,
+            min(ts) AS started,
+            max(ts) AS last_turn,
+            count() AS turns,
+            argMax(outcome, ts) AS last_outcome,
+            sum(is_handoff) > 0 AS handed_off,
+            sum(is_error) AS errors,
+            sum(cost_usd) AS cost_usd,
+            avg(latency_ms) AS avg_latency_ms
+        FROM {db}.events
+        WHERE {" AND ".join(_where(q, params))}
+        GROUP BY conversation_id
+        ORDER BY last_turn DESC
+        LIMIT {{limit:UInt32}}
+    """
+    frame = pl.from_arrow(clickhouse.query_arrow(sql, params, tags={"feature": "explorer", "kind": "conversations"}))
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def transcript(tenant_id: str, conversation_id: str, around: dt.datetime | None = None) -> pl.DataFrame:
+    """Every turn of one conversation in order (bounded to 30 days around ``around`` so the
+    scan stays within a few daily partitions)."""
+    center = around or dt.datetime.now(dt.UTC)
+    q = ExplorerQuery(
+        tenant_id,
+        center - dt.timedelta(days=30),
+        center + dt.timedelta(days=1),
+        filters={"conversation_id": conversation_id},
+        limit=1000,
+    )
+    return search_turns(q).sort("ts")
