@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import reflex as rx
+from reflex.plugins.sitemap import SitemapPlugin
 
 _ROOT = Path(__file__).resolve().parent
 _BUN = _ROOT / ".tools" / "node_modules" / "bun" / "bin" / "bun.exe"
@@ -17,6 +18,6 @@ config = rx.Config(
     api_url=os.environ.get("VA_PUBLIC_URL", f"http://localhost:{_PORT}"),
     deploy_url=os.environ.get("VA_PUBLIC_URL", f"http://localhost:{_PORT}"),
     show_built_with_reflex=False,
-    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+    disable_plugins=[SitemapPlugin],
     **({"bun_path": _BUN} if _BUN.exists() else {}),
 )

@@ -17,6 +17,28 @@ ACCOUNT = "/account"
 USERS = "/users"
 API_KEYS = "/api-keys"
 AUDIT = "/audit"
+AGENTS = "/agents"
+# Dynamic segments: the page states read them from the URL (``agent_slug``, ``kb_id``).
+AGENT_DETAIL = "/agents/[agent_slug]"
+AGENT_NEW_VERSION = "/agents/[agent_slug]/versions/new"
+KNOWLEDGE = "/knowledge"
+KNOWLEDGE_BASE = "/knowledge/[kb_id]"
+PIPELINE = "/pipeline"
+
+
+def agent_path(slug: str) -> str:
+    """The detail page of one agent (the slug is URL-safe by construction)."""
+    return f"{AGENTS}/{slug}"
+
+
+def new_version_path(slug: str) -> str:
+    """The version editor of one agent."""
+    return f"{AGENTS}/{slug}/versions/new"
+
+
+def knowledge_base_path(kb_id: str) -> str:
+    """The documents and search page of one knowledge base."""
+    return f"{KNOWLEDGE}/{kb_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +54,9 @@ class NavItem:
 
 NAV: tuple[NavItem, ...] = (
     NavItem("Overview", OVERVIEW, "layout-dashboard"),
+    NavItem("Agents", AGENTS, "bot", Perm.AGENTS_READ.value),
+    NavItem("Knowledge", KNOWLEDGE, "library", Perm.KNOWLEDGE_READ.value),
+    NavItem("Event pipeline", PIPELINE, "workflow", Perm.ANALYTICS_READ.value),
     NavItem("Users & roles", USERS, "users", Perm.USERS_READ.value),
     NavItem("API keys", API_KEYS, "key-round", Perm.KEYS_READ.value),
     NavItem("Audit log", AUDIT, "scroll-text", Perm.AUDIT_READ.value),

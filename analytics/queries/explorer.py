@@ -35,6 +35,8 @@ EXPLORER_COLUMNS = (
     "cost_usd",
     "csat",
 )
+# UUIDs come back through Arrow as 16 raw bytes; the explorer wants their text form.
+_SELECT = tuple("toString(event_id) AS event_id" if c == "event_id" else c for c in EXPLORER_COLUMNS)
 FILTERABLE = {
     "agent_id",
     "version",
@@ -94,7 +96,7 @@ def search_turns(q: ExplorerQuery) -> pl.DataFrame:
     db = get_settings().clickhouse.database
     params: dict[str, object] = {"limit": max(1, min(q.limit, 1000))}
     sql = f"""
-        SELECT {", ".join(EXPLORER_COLUMNS)}, payload
+        SELECT {", ".join(_SELECT)}, payload
         FROM {db}.events
         WHERE {" AND ".join(_where(q, params))}
         ORDER BY ts DESC

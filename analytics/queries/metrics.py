@@ -3,7 +3,7 @@
 Every query is tenant-scoped, tagged, and uses bound parameters only. Which table answers
 is decided here, so callers just say what they want:
 
-* minute buckets with no model/channel/intent split -> ``rollup_1m``;
+* minute (or 5-minute) buckets with no model/channel/intent split -> ``rollup_1m``;
 * everything else at hour or coarser -> ``rollup_1h``;
 * minute buckets split by model/channel/intent, or ``source="raw"`` -> ``events`` (slow path,
   also what the benchmark compares against).
@@ -20,7 +20,7 @@ import polars as pl
 from core import clickhouse
 from core.config import get_settings
 
-Granularity = Literal["minute", "hour", "day", "week", "total"]
+Granularity = Literal["minute", "5min", "hour", "day", "week", "total"]
 Dimension = Literal["agent", "version", "model", "provider", "channel", "intent"]
 Source = Literal["auto", "rollup", "raw"]
 
@@ -35,12 +35,15 @@ DIMENSION_COLUMNS: dict[str, str] = {
 _HOURLY_ONLY = {"model", "provider", "channel", "intent"}
 _BUCKET = {
     "minute": "toStartOfMinute({t})",
+    "5min": "toStartOfFiveMinutes({t})",
     "hour": "toStartOfHour({t})",
     "day": "toStartOfDay({t})",
     "week": "toMonday({t})",
     "total": "toDateTime({{start:DateTime('UTC')}}, 'UTC')",
 }
 MAX_POINTS = 5000
+# 5-minute series feed anomaly detection, whose seasonal baseline needs weeks of history.
+MAX_POINTS_BY_GRANULARITY: dict[str, int] = {"5min": 10_080}
 
 
 class QueryError(ValueError):
@@ -62,9 +65,10 @@ class MetricQuery:
         if self.end <= self.start:
             raise QueryError("end must be after start")
         span = (self.end - self.start).total_seconds()
-        step = {"minute": 60, "hour": 3600, "day": 86400, "week": 604800, "total": span}[self.granularity]
-        if span / step > MAX_POINTS:
-            raise QueryError(f"{self.granularity} buckets over this range give more than {MAX_POINTS} points")
+        step = {"minute": 60, "5min": 300, "hour": 3600, "day": 86400, "week": 604800, "total": span}[self.granularity]
+        max_points = MAX_POINTS_BY_GRANULARITY.get(self.granularity, MAX_POINTS)
+        if span / step > max_points:
+            raise QueryError(f"{self.granularity} buckets over this range give more than {max_points} points")
         for key in self.filters:
             if key not in DIMENSION_COLUMNS:
                 raise QueryError(f"unknown filter '{key}'")
@@ -74,7 +78,7 @@ def choose_table(q: MetricQuery) -> str:
     if q.source == "raw":
         return "events"
     needs_hourly = (q.dimension in _HOURLY_ONLY) or any(k in _HOURLY_ONLY for k in q.filters)
-    if q.granularity == "minute":
+    if q.granularity in ("minute", "5min"):
         return "events" if needs_hourly and q.source == "auto" else "rollup_1m"
     return "rollup_1h"
 

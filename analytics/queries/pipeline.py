@@ -33,7 +33,7 @@ def dead_letters(tenant_id: str, limit: int = 100, since: dt.datetime | None = N
     db = get_settings().clickhouse.database
     start = (since or dt.datetime.now(dt.UTC) - dt.timedelta(days=30)).astimezone(dt.UTC).replace(tzinfo=None)
     sql = f"""
-        SELECT id, received_at, source, type, reason, substring(raw, 1, 2000) AS raw
+        SELECT toString(id) AS id, received_at, source, type, reason, substringUTF8(raw, 1, 2000) AS raw
         FROM {db}.dead_letters
         WHERE tenant_id = {{tenant:String}} AND received_at >= {{since:DateTime64(3)}}
         ORDER BY received_at DESC

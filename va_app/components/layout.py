@@ -15,8 +15,10 @@ SIDEBAR_WIDTH = "15rem"
 
 
 def _nav_link(item: routes.NavItem) -> rx.Component:
-    """A sidebar entry, highlighted while its route is the current one."""
-    active = rx.State.router.url.path == item.route
+    """A sidebar entry, highlighted on its route and on the pages below it (an agent's detail
+    page lights up "Agents")."""
+    path = rx.State.router.url.path
+    active = (path == item.route) if item.route == routes.OVERVIEW else path.startswith(item.route)
     return rx.link(
         rx.hstack(
             rx.icon(item.icon, size=18),

@@ -1,5 +1,31 @@
 """Console pages. Importing this package registers every page through ``va_app.templates``."""
 
-from va_app.pages import account, api_keys, audit, login, overview, users
+from va_app.pages import (
+    account,
+    agent_detail,
+    agent_editor,
+    agents,
+    api_keys,
+    audit,
+    knowledge,
+    knowledge_base,
+    login,
+    overview,
+    pipeline,
+    users,
+)
 
-__all__ = ["account", "api_keys", "audit", "login", "overview", "users"]
+__all__ = [
+    "account",
+    "agent_detail",
+    "agent_editor",
+    "agents",
+    "api_keys",
+    "audit",
+    "knowledge",
+    "knowledge_base",
+    "login",
+    "overview",
+    "pipeline",
+    "users",
+]
