@@ -69,11 +69,15 @@ async def _run(backend: str, messages: list[tuple[str, bytes]], events: int) -> 
     for i in range(0, len(messages), 200):
         await bus.publish_many("conversation.logs", messages[i : i + 200])
     produced_s = time.perf_counter() - started
+    last_report = time.perf_counter()
     while True:
         rows = await clickhouse.run(clickhouse.query_rows, f"SELECT count() FROM {db}.events")
         done = int(rows[0][0])
         if done - before >= events:
             break
+        if time.perf_counter() - last_report > 5:
+            last_report = time.perf_counter()
+            print(f"  {backend}: {done - before:,} / {events:,} stored after {last_report - started:.0f} s", flush=True)
         await asyncio.sleep(0.05)
     total_s = time.perf_counter() - started
     await worker.stop()

@@ -69,6 +69,38 @@ class LLMSettings(BaseModel):
 
     default_provider: str = "local"
     request_timeout_s: float = 30.0
+    # Platform-wide provider credentials; tenants may store their own (encrypted) instead.
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str = "https://api.openai.com/v1"
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str = "https://api.anthropic.com"
+    max_retries: int = 2  # per model, on 5xx / timeouts / 429, before falling back
+    retry_base_s: float = 0.2  # exponential backoff base (full jitter)
+    breaker_failures: int = 5  # consecutive failures that open a deployment's circuit
+    breaker_open_s: float = 30.0  # how long it stays open before one probe (half-open)
+    local_last_resort: bool = True  # the offline model answers when every other candidate failed
+    tenant_config_ttl_s: float = 15.0  # how long a process caches a tenant's credentials/models
+    reservation_ttl_s: int = 300  # a budget reservation of a dead process expires after this
+
+
+class ChatSettings(BaseModel):
+    """The conversation runtime: context bounds, caches, grounding and handoff thresholds."""
+
+    context_ttl_s: int = 24 * 3600  # sliding: a conversation idle this long starts afresh
+    context_max_tokens: int = 1500  # older turns are summarised/truncated beyond this
+    context_max_turns: int = 20
+    max_message_chars: int = 8000
+    exact_cache_ttl_s: int = 3600
+    semantic_cache_ttl_s: int = 24 * 3600
+    # cosine similarity for a semantic hit; grounded = both questions retrieved the same top chunk
+    # (see benchmarks/cache_replay.py for how these were chosen)
+    semantic_cache_threshold: float = 0.8
+    semantic_cache_threshold_ungrounded: float = 0.92
+    semantic_cache_grounded: bool = True  # False: similarity alone decides (for comparison)
+    semantic_cache_max_entries: int = 5000  # per agent version
+    cache_enabled: bool = True
+    retrieval_k: int = 4
+    low_confidence_score: float = 0.25  # best retrieval score under this = the knowledge base has nothing
 
 
 class Settings(BaseSettings):
@@ -102,6 +134,7 @@ class Settings(BaseSettings):
     clickhouse: ClickHouseSettings = Field(default_factory=ClickHouseSettings)
     bus: BusSettings = Field(default_factory=BusSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
+    chat: ChatSettings = Field(default_factory=ChatSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
 
     @model_validator(mode="after")

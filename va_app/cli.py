@@ -8,12 +8,14 @@ build of the console and API on one port. Ctrl-C (or SIGTERM) stops everything i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -35,6 +37,8 @@ apikey_app = typer.Typer(help="API keys.")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
 app.add_typer(apikey_app, name="apikey")
+backup_app = typer.Typer(help="Back up and restore PostgreSQL and ClickHouse (see the README runbook).")
+app.add_typer(backup_app, name="backup")
 console = Console(stderr=True)
 
 
@@ -362,6 +366,77 @@ def services(action: Annotated[str, typer.Argument(help="start | stop")]) -> Non
             server.stop()
         else:
             raise typer.BadParameter("action must be start or stop")
+
+
+@contextlib.contextmanager
+def _embedded_postgres_up() -> Iterator[None]:
+    """With the embedded default, adopt the running PostgreSQL or start it for this command."""
+    from core.services import EmbeddedPostgres
+
+    settings = get_settings()
+    if not settings.postgres_embedded:
+        yield
+        return
+    server = EmbeddedPostgres(settings.postgres_data_dir, settings.postgres.embedded_port)
+    server.start()
+    try:
+        yield
+    finally:
+        if server._started_here:
+            server.stop()
+
+
+@backup_app.command("create")
+def backup_create(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="New or empty directory (default DATA_DIR/backups/va-<time>).")
+    ] = None,
+) -> None:
+    """Back up PostgreSQL (pg_dump) and ClickHouse (Native files) with a verified manifest."""
+    from va_app.operations.backup import BackupError, create_backup
+
+    configure_logging("WARNING", json_lines=False)
+    try:
+        with _embedded_postgres_up():
+            manifest = create_backup(out)
+    except BackupError as exc:
+        console.print(f"[red]backup failed:[/] {exc}")
+        raise typer.Exit(1) from exc
+    rows = {f"postgres.{k}": v["rows"] for k, v in manifest["postgres"]["tables"].items()}
+    rows |= {f"clickhouse.{k}": v["rows"] for k, v in manifest["clickhouse"]["tables"].items()}
+    typer.echo(json.dumps({"dir": manifest["dir"], "created_at": manifest["created_at"], "rows": rows}, indent=2))
+
+
+@backup_app.command("restore")
+def backup_restore(
+    directory: Annotated[Path, typer.Argument(help="A directory written by `va backup create`.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    allow_secret_mismatch: Annotated[
+        bool, typer.Option("--allow-secret-mismatch", help="Restore even if SECRET_KEY differs from the backup's.")
+    ] = False,
+) -> None:
+    """Replace both stores' contents with a backup, then verify counts and checksums."""
+    from va_app.operations.backup import BackupError, read_manifest, restore_backup
+
+    configure_logging("WARNING", json_lines=False)
+    try:
+        manifest = read_manifest(directory)
+    except BackupError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+    if not yes:
+        typer.confirm(
+            f"Replace ALL data in PostgreSQL and ClickHouse with the backup of {manifest['created_at']}? "
+            "Stop web and ingest processes first.",
+            abort=True,
+        )
+    try:
+        with _embedded_postgres_up():
+            report = restore_backup(directory, allow_secret_mismatch=allow_secret_mismatch)
+    except BackupError as exc:
+        console.print(f"[red]restore failed:[/] {exc}")
+        raise typer.Exit(1) from exc
+    typer.echo(json.dumps({"restored": str(report.backup_dir), "verified": True, "rows": report.rows}, indent=2))
 
 
 def main() -> None:

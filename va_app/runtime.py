@@ -18,7 +18,9 @@ from core.config import get_settings
 from core.logs import configure_logging
 from ingest.consumer import IngestWorker
 from va_app.agents import controller as rollout_controller
+from va_app.alerts.evaluator import run_alert_evaluator
 from va_app.events.publisher import close_shared_bus
+from va_app.platform import draining
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +29,15 @@ _worker: IngestWorker | None = None
 _worker_task: asyncio.Task[None] | None = None
 _rollout_stop: asyncio.Event | None = None
 _rollout_task: asyncio.Task[None] | None = None
+_alerts_stop: asyncio.Event | None = None
+_alerts_task: asyncio.Task[None] | None = None
 
 
 async def startup() -> None:
     global _worker, _worker_task
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
+    draining.reset()  # a restarted worker serves again, even if its pod's drain marker survived
     await asyncio.to_thread(apply_schema)
     if settings.ingest.embedded_worker:
         # The embedded default: this process owns chDB, so it also runs the ingest worker.
@@ -43,6 +48,10 @@ async def startup() -> None:
     # Every web replica ticks; rows are locked with SKIP LOCKED, so a rollout is judged once per tick.
     _rollout_stop = asyncio.Event()
     _rollout_task = asyncio.create_task(rollout_controller.run_periodically(_rollout_stop), name="rollout-controller")
+    global _alerts_stop, _alerts_task
+    # Every replica ticks; a per-tenant advisory lock makes one of them evaluate each tenant.
+    _alerts_stop = asyncio.Event()
+    _alerts_task = asyncio.create_task(run_alert_evaluator(_alerts_stop), name="alert-evaluator")
     log.info(
         "web worker started",
         extra={"environment": settings.environment, "bus": settings.bus_backend},
@@ -52,6 +61,15 @@ async def startup() -> None:
 async def shutdown() -> None:
     """Finish the ingest batch in hand, then close every connection."""
     global _worker, _worker_task, _rollout_stop, _rollout_task
+    global _alerts_stop, _alerts_task
+    if _alerts_stop is not None and _alerts_task is not None:
+        _alerts_stop.set()
+        try:
+            await asyncio.wait_for(_alerts_task, 10)
+        except TimeoutError:
+            _alerts_task.cancel()
+        _alerts_stop = _alerts_task = None
+    draining.begin()  # /readyz answers 503 "draining" from now on
     if _rollout_stop is not None and _rollout_task is not None:
         _rollout_stop.set()
         try:

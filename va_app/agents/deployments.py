@@ -32,6 +32,7 @@ from va_app.agents.service import load_agent, require_active
 from va_app.audit import audit
 from va_app.auth.permissions import Perm
 from va_app.auth.principal import Principal
+from va_app.conversations import cache as cached_answers
 from va_app.errors import Conflict, InvalidInput
 from va_app.pagination import decode_cursor, encode_cursor
 
@@ -330,6 +331,7 @@ async def deploy(
         )
         info = describe(row)
     await resolver.invalidate(principal.tenant_id, agent_row.id, environment)
+    await cached_answers.invalidate_agent(principal.tenant_id, agent_row.id)  # conversations' caches
     await notify.publish(principal.tenant_id, events)
     return info
 
@@ -442,6 +444,7 @@ async def rollback(
             )
         info = describe(row)
     await resolver.invalidate(principal.tenant_id, agent_row.id, environment)
+    await cached_answers.invalidate_agent(principal.tenant_id, agent_row.id)  # conversations' caches
     await notify.publish(principal.tenant_id, [event])
     return info
 

@@ -20,11 +20,17 @@ from va_app.api.routes import (
     api_keys,
     audit_logs,
     auth,
+    budgets,
     events,
     knowledge,
+    llm,
     members,
     pipeline,
 )
+from va_app.api.routes import alerts as alerts_routes
+from va_app.api.routes import chat as chat_routes
+from va_app.api.routes import openai_compat as openai_routes
+from va_app.conversations import probe as chat_probe
 
 API_PREFIX = "/api/v1"
 
@@ -44,6 +50,11 @@ def _v1_router() -> APIRouter:
         agents,
         agent_rollouts,
         knowledge,
+        chat_routes,
+        llm,
+        budgets,
+        openai_routes,
+        alerts_routes,
     ):
         router.include_router(module.router)
     return router
@@ -59,6 +70,7 @@ def build_api() -> FastAPI:
         redoc_url=f"{API_PREFIX}/redoc",
     )
     install_error_handlers(app)
+    chat_probe.install()  # GET /agents/{id}/health runs a real conversation turn
     app.include_router(health.router)
     app.include_router(_v1_router())
 

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from core.metrics import REGISTRY
+from va_app.platform import draining
 from va_app.platform.status import check_backends
 
 router = APIRouter(tags=["health"])
@@ -17,8 +18,15 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Every backend is reachable", responses={503: {"description": "a backend is down"}})
+@router.get(
+    "/readyz",
+    summary="Every backend is reachable and the process is not draining",
+    responses={503: {"description": "a backend is down, or the process is draining"}},
+)
 async def readyz() -> JSONResponse:
+    if draining.is_draining():
+        # Shutting down: the load balancer must stop routing here; backends are not probed.
+        return JSONResponse({"status": "draining", "draining_for_s": draining.draining_for_s()}, status_code=503)
     status = await check_backends()
     return JSONResponse(status.as_dict(), status_code=200 if status.ready else 503)
 

@@ -1,0 +1,190 @@
+"""Wire schemas of the LLM routing and budget routes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from va_app.api.schemas import Strict
+
+Tier = Literal["basic", "standard", "high", "economy", "premium"]
+Routing = Literal["cheapest", "complexity", "latency", "weighted"]
+
+
+class ModelPublic(BaseModel):
+    name: str
+    provider: str
+    tier: str
+    context_window: int
+    max_output_tokens: int
+    input_per_1k: float = Field(description="USD per 1 000 prompt tokens")
+    output_per_1k: float = Field(description="USD per 1 000 completion tokens")
+    capabilities: list[str]
+    source: str = Field(description="builtin, override (tenant price/tier) or custom (tenant's own model)")
+    state: str = Field(description="circuit breaker: closed, open or half_open")
+
+
+class ModelsPublic(BaseModel):
+    data: list[ModelPublic]
+    count: int
+
+
+class MessageIn(Strict):
+    role: Literal["system", "user", "assistant"]
+    content: str = Field(max_length=200_000)
+
+
+class QueryRequest(Strict):
+    messages: list[MessageIn] | None = Field(default=None, max_length=500)
+    prompt: str | None = Field(default=None, max_length=200_000, description="shorthand for one user message")
+    system: str | None = Field(default=None, max_length=100_000)
+    model: str | None = Field(default=None, max_length=200, description="force one model (no routing)")
+    quality_tier: Tier = "standard"
+    routing: Routing = "cheapest"
+    allowed_models: list[str] = Field(default_factory=list, max_length=50)
+    weights: dict[str, float] = Field(default_factory=dict)
+    max_output_tokens: int = Field(default=512, ge=1, le=32_768)
+    temperature: float = Field(default=0.2, ge=0, le=2)
+    knowledge: list[str] = Field(default_factory=list, max_length=50, description="context for the local model")
+    agent_id: str | None = Field(default=None, max_length=64, description="attribute the cost to this agent")
+    end_user_id: str | None = Field(default=None, max_length=200)
+    stream: bool = False
+
+    @model_validator(mode="after")
+    def _one_of(self) -> QueryRequest:
+        if not self.messages and not self.prompt:
+            raise ValueError("send 'messages' or 'prompt'")
+        return self
+
+    def chat(self) -> list[tuple[str, str]]:
+        out = [("system", self.system)] if self.system else []
+        out += [(m.role, m.content) for m in self.messages or ()]
+        if self.prompt:
+            out.append(("user", self.prompt))
+        return out
+
+
+class Usage(BaseModel):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class QueryResponse(BaseModel):
+    text: str
+    model: str
+    provider: str
+    usage: Usage
+    cost_usd: float
+    latency_ms: float
+    attempts: int
+    fallback_from: str | None
+    finish_reason: str
+    extra: dict[str, object]
+
+
+class OptimizeRequest(Strict):
+    days: int = Field(default=7, ge=1, le=90)
+    quality_tier: Tier = "standard"
+    weights: dict[str, float] = Field(default_factory=dict)
+
+
+class PolicyEstimatePublic(BaseModel):
+    policy: str
+    estimated_cost_usd: float | None
+    savings_usd: float | None
+    models: dict[str, float]
+    note: str
+
+
+class OptimizeResponse(BaseModel):
+    days: int
+    start: dt.datetime
+    end: dt.datetime
+    calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    actual_cost_usd: float
+    by_model: list[dict[str, object]]
+    policies: list[PolicyEstimatePublic]
+    recommendation: str
+
+
+class HealthPublic(BaseModel):
+    data: list[dict[str, object]]
+
+
+class CustomModelIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    upstream: str | None = Field(default=None, max_length=200, description="model id sent to the provider")
+    context_window: int | None = Field(default=None, ge=256, le=10_000_000)
+    max_output_tokens: int | None = Field(default=None, ge=1, le=1_000_000)
+    input_per_1k: float | None = Field(default=None, ge=0, le=1000)
+    output_per_1k: float | None = Field(default=None, ge=0, le=1000)
+    tier: Tier | None = None
+    capabilities: list[str] | None = Field(default=None, max_length=20)
+    enabled: bool = True
+
+
+class ProviderPut(Strict):
+    api_key: str | None = Field(
+        default=None, min_length=1, max_length=4000, description="stored encrypted; never returned"
+    )
+    base_url: str | None = Field(default=None, max_length=2000, description="e.g. http://vllm:8000/v1")
+    wire: Literal["openai", "anthropic", "litellm"] | None = None
+    models: list[CustomModelIn] | None = Field(
+        default=None, max_length=200, description="overrides of built-in models or custom models; replaces the list"
+    )
+
+
+class ProviderPublic(BaseModel):
+    provider: str
+    wire: str
+    base_url: str | None
+    has_api_key: bool
+    models: list[str]
+
+
+class ProvidersPublic(BaseModel):
+    data: list[ProviderPublic]
+    count: int
+
+
+class BudgetCreate(Strict):
+    scope: Literal["tenant", "key", "agent"] = "tenant"
+    scope_id: str | None = Field(default=None, max_length=64, description="API key id or agent id")
+    period: Literal["daily", "monthly"] = "monthly"
+    limit_usd: float = Field(ge=0, le=10_000_000)
+    hard: bool = Field(default=True, description="hard: refuse calls that would exceed it; soft: alert only")
+
+
+class BudgetPublic(BaseModel):
+    id: str
+    scope: str
+    scope_id: str | None
+    period: str
+    limit_usd: float
+    hard: bool
+    created_at: dt.datetime
+
+
+class BudgetsPublic(BaseModel):
+    data: list[BudgetPublic]
+    count: int
+
+
+class BudgetUsagePublic(BaseModel):
+    budget: BudgetPublic
+    period_id: str
+    spent_usd: float
+    reserved_usd: float
+    remaining_usd: float
+    percent: float
+    resets_at: dt.datetime
+
+
+class BudgetsUsagePublic(BaseModel):
+    data: list[BudgetUsagePublic]
+    totals: dict[str, dict[str, object]] = Field(description="today/month: calls, tokens, cost and cost by dimension")

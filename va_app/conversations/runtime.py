@@ -1,0 +1,363 @@
+"""One chat turn, start to finish.
+
+authenticate (done by the caller) -> agent -> pinned version -> input guardrails (PII, explicit
+handoff, blocked topics) -> exact cache -> embedding, intent, intent handoff -> knowledge
+retrieval (low confidence may hand off) -> semantic cache (hits must share the top chunk) -> LLM
+router -> reply guardrails (PII) -> context -> turn event -> cache fill.
+
+The cheap checks come first so an exact hit costs two Redis round trips (version pin, answer)
+and no embedding; the embedding is computed once and serves the intent classifier and the
+semantic cache, which waits for retrieval (milliseconds, no tokens) to check grounding.
+:func:`prepare` runs everything up to the router, so the plain and the
+streaming answers (:func:`complete`, :func:`stream`) share it and differ only in how the
+router is called.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+from core import db
+from core.config import get_settings
+from core.embeddings import DEFAULT_MODEL
+from va_app.agents import resolver
+from va_app.agents.service import load_agent
+from va_app.auth.permissions import Perm
+from va_app.auth.principal import Principal
+from va_app.conversations import cache, context, events, guardrails, intents
+from va_app.conversations.context import ConversationState
+from va_app.conversations.context import Turn as ContextTurn
+from va_app.conversations.llm import get_router
+from va_app.conversations.pii import StreamMasker, mask_text
+from va_app.conversations.prompt import build_request
+from va_app.conversations.turn import AgentHandle, ChatInput, ChatOutput, Turn
+from va_app.errors import DomainError, NotFound, Unavailable
+from va_app.knowledge.search import RetrievedChunk, embed_query, retrieve
+from va_app.llm.contracts import LLMResult
+
+log = logging.getLogger(__name__)
+
+AGENT_CACHE_TTL_S = 10.0
+HUMAN_REQUEST_SCORE = 0.6  # the classifier alone asks for a person only when this sure
+_agents: dict[tuple[uuid.UUID, str], tuple[float, AgentHandle]] = {}
+
+
+async def resolve_agent(principal: Principal, id_or_slug: str) -> AgentHandle:
+    """The caller's agent, cached in-process for a few seconds (slugs and ids never move)."""
+    principal.require(Perm.CHAT)
+    principal.require(Perm.AGENTS_READ)
+    key = (principal.tenant_id, id_or_slug)
+    now = time.monotonic()
+    found = _agents.get(key)
+    if found is None or found[0] < now:
+        async with db.session_scope() as session:
+            row = await load_agent(session, principal, id_or_slug)
+            handle = AgentHandle(str(row.id), row.slug, row.template)
+        if len(_agents) > 10_000:
+            _agents.clear()
+        _agents[key] = (now + AGENT_CACHE_TTL_S, handle)
+    else:
+        handle = found[1]
+    if not principal.may_use_agent(handle.id, handle.slug):
+        raise NotFound(f"agent '{id_or_slug}' not found")
+    return handle
+
+
+def _state_from_history(inp: ChatInput) -> ConversationState:
+    turns = [ContextTurn(m.role, mask_text(m.content)) for m in inp.history or () if m.role in ("user", "assistant")]
+    return ConversationState(turns=turns)
+
+
+async def prepare(principal: Principal, agent: str, inp: ChatInput) -> Turn:
+    """Everything before the router; ``turn.output`` is set when the turn is already answered."""
+    settings = get_settings().chat
+    inp = inp.checked(settings.max_message_chars)
+    handle = await resolve_agent(principal, agent)
+    conversation_id = inp.conversation_id or context.new_conversation_id()
+    _number, version = await resolver.resolve_version(
+        principal.tenant_id, handle.id, inp.environment, conversation_id, inp.user_id
+    )
+    config = guardrails.GuardrailConfig.from_version(version.guardrails, version.handoff_rules)
+    if inp.history is not None or inp.probe:
+        state = _state_from_history(inp)
+    else:
+        state = await context.load(principal.tenant_id, handle.id, inp.environment, conversation_id)
+    masked = guardrails.mask_input(inp.message)
+    turn = Turn(
+        tenant_id=principal.tenant_id,
+        key_id=str(principal.key_id or ""),
+        agent=handle,
+        inp=inp,
+        conversation_id=conversation_id,
+        version=version,
+        config=config,
+        state=state,
+        user_text=masked.text,
+        provider_text=masked.text if config.pii_masking else inp.message,
+        has_pii=masked.any,
+    )
+    await _guard_and_lookup(turn)
+    if turn.output is not None:
+        await _conclude(turn)
+    return turn
+
+
+async def _guard_and_lookup(turn: Turn) -> None:
+    settings = get_settings().chat
+    reason = guardrails.handoff_reason(turn.user_text, turn.config)
+    if reason is not None:
+        return _handoff(turn, reason)
+    topic = guardrails.blocked_topic(turn.user_text, turn.config)
+    if topic is not None:
+        turn.extra["blocked_topic"] = topic
+        turn.output = turn.new_output(guardrails.refusal(topic), outcome="blocked")
+        return None
+    cacheable = settings.cache_enabled and not turn.has_pii and not turn.inp.probe
+    scope = cache.context_scope(turn.user_text, turn.state.last_reply())
+    if cacheable:
+        turn.cache_key = cache.exact_key(turn.tenant_id, turn.agent.id, turn.version.number, turn.user_text, scope)
+        hit = await cache.get_exact(turn.cache_key)
+        if hit is not None:
+            return _cached(turn, hit)
+    turn.vector = await embed_query(turn.user_text, DEFAULT_MODEL)
+    labels = intents.intents_for(turn.agent.template, turn.config.handoff_intents)
+    classifier = await intents.classifier_for(labels, DEFAULT_MODEL)
+    found = classifier.classify(turn.user_text, turn.vector)
+    turn.intent = found.name
+    reason = guardrails.handoff_reason(turn.user_text, turn.config, intent=turn.intent)
+    if reason is None and turn.intent == "human_request" and found.score >= HUMAN_REQUEST_SCORE:
+        reason = "user_request"
+    if reason is not None:
+        return _handoff(turn, reason)
+    turn.semantic_ok = cacheable and scope == ""
+    return await _ground(turn)
+
+
+async def _ground(turn: Turn) -> None:
+    """Retrieve knowledge; when the knowledge base has nothing, count a failed turn or hand off."""
+    settings = get_settings().chat
+    chunks: list[RetrievedChunk] = []
+    if turn.version.knowledge_base_ids:
+        chunks = await retrieve(turn.tenant_id, turn.version.knowledge_base_ids, turn.user_text, settings.retrieval_k)
+        best = chunks[0].score if chunks else 0.0
+        turn.extra["retrieval_score"] = round(best, 4)
+        turn.low_confidence = guardrails.low_confidence(best, settings.low_confidence_score)
+        limit = turn.config.max_failed_turns
+        if turn.low_confidence and turn.config.handoff_enabled and limit and turn.state.failed_turns + 1 >= limit:
+            return _handoff(turn, "low_confidence")
+        chunks = [c for c in chunks if c.score >= settings.low_confidence_score]
+    # The semantic cache comes after retrieval (a few ms, no tokens): a hit must be grounded
+    # in the same top chunk as the question that filled it (see cache.py).
+    turn.source_key = chunks[0].id if chunks and settings.semantic_cache_grounded else ""
+    if turn.semantic_ok and not turn.low_confidence:
+        hit = await cache.get_semantic(
+            turn.tenant_id, turn.agent.id, turn.version.number, DEFAULT_MODEL, turn.vector, turn.source_key
+        )
+        if hit is not None:
+            return _cached(turn, hit)
+    turn.sources = [
+        {"document": c.filename, "chunk_id": c.id, "score": round(c.score, 4), "knowledge_base_id": c.knowledge_base_id}
+        for c in chunks
+    ]
+    turn.request = build_request(turn, chunks)
+    return None
+
+
+def _cached(turn: Turn, hit: cache.CachedReply) -> None:
+    turn.intent = hit.intent
+    turn.extra.update(saved_cost_usd=hit.cost_usd, similarity=hit.similarity)
+    turn.output = turn.new_output(hit.reply, model=hit.model, provider=hit.provider, cached=hit.kind)
+
+
+def _handoff(turn: Turn, reason: str) -> None:
+    """Answer with the version's handoff message and ask the integration hub for a person."""
+    config = turn.config
+    turn.extra["handoff_reason"] = reason
+    turn.output = turn.new_output(
+        config.handoff_message, outcome="handoff", handoff={"reason": reason, "target_queue": config.target_queue}
+    )
+    if turn.inp.probe:
+        return
+    transcript = [{"role": t.role, "content": t.content} for t in turn.state.turns]
+    transcript.append({"role": "user", "content": turn.user_text})
+    events.emit_handoff(
+        turn.tenant_id,
+        events.handoff_envelope(
+            turn.tenant_id,
+            turn.agent.id,
+            turn.version.number,
+            turn.inp.environment,
+            conversation_id=turn.conversation_id,
+            reason=reason,
+            queue=config.target_queue,
+            transcript=transcript,
+            end_user_id=turn.inp.user_id or "",
+            channel=turn.inp.channel,
+        ),
+    )
+
+
+async def _conclude(turn: Turn) -> ChatOutput:
+    """Latency, context and the turn event (the health probe keeps no context and emits nothing)."""
+    out = turn.output
+    assert out is not None
+    out.latency_ms = turn.elapsed_ms()
+    if turn.inp.probe:
+        return out
+    await _save_context(turn)
+    events.emit_turn(
+        events.TurnRecord(
+            tenant_id=turn.tenant_id,
+            agent_id=turn.agent.id,
+            version=turn.version.number,
+            conversation_id=turn.conversation_id,
+            end_user_id=turn.inp.user_id or "",
+            channel=turn.inp.channel,
+            model=out.model,
+            provider=out.provider,
+            intent=out.intent or turn.intent,
+            outcome=out.outcome,
+            cache_kind=out.cached,
+            latency_ms=out.latency_ms,
+            prompt_tokens=out.prompt_tokens,
+            completion_tokens=out.completion_tokens,
+            cost_usd=out.cost_usd,
+            user_message=turn.user_text,
+            reply=out.reply,
+            key_id=turn.key_id,
+            extra={k: v for k, v in turn.extra.items() if v is not None},
+        )
+    )
+    return out
+
+
+async def _save_context(turn: Turn) -> None:
+    out = turn.output
+    if out is None or turn.inp.history is not None or out.outcome == "error":
+        return
+    settings = get_settings().chat
+    state = turn.state
+    state.turns += [ContextTurn("user", turn.user_text), ContextTurn("assistant", mask_text(out.reply))]
+    state.turn_count += 1
+    state.user_id = turn.inp.user_id or state.user_id
+    state.failed_turns = state.failed_turns + 1 if turn.low_confidence else 0
+    context.truncate(state, max_tokens=settings.context_max_tokens, max_turns=settings.context_max_turns)
+    await context.save(
+        turn.tenant_id, turn.agent.id, turn.inp.environment, turn.conversation_id, state, ttl_s=settings.context_ttl_s
+    )
+
+
+async def _after_answer(turn: Turn, result: LLMResult, reply: str) -> ChatOutput:
+    """The router answered (reply guardrails already applied): output, context, event, cache fill."""
+    turn.output = turn.new_output(
+        reply,
+        model=result.model,
+        provider=result.provider,
+        prompt_tokens=result.prompt_tokens,
+        completion_tokens=result.completion_tokens,
+        cost_usd=result.cost_usd,
+        finish_reason=result.finish_reason,
+        sources=turn.sources,
+    )
+    turn.extra.update(attempts=result.attempts, fallback_from=result.fallback_from)
+    # Providers may report how sure they are: ``grounded: False`` (the offline model found
+    # nothing relevant) or a ``confidence`` below the version's floor count as a failed turn.
+    confidence = result.extra.get("confidence")
+    floor = turn.config.min_confidence
+    if result.extra.get("grounded") is False or (
+        isinstance(confidence, int | float) and floor is not None and confidence < floor
+    ):
+        turn.low_confidence = True
+    if turn.low_confidence:
+        turn.extra["low_confidence"] = True
+    out = await _conclude(turn)
+    await _fill_caches(turn, result)
+    return out
+
+
+async def _fill_caches(turn: Turn, result: LLMResult) -> None:
+    out = turn.output
+    if out is None or turn.cache_key is None or turn.low_confidence or out.outcome != "answered":
+        return
+    entry = cache.CachedReply(
+        reply=out.reply,
+        model=result.model,
+        provider=result.provider,
+        intent=turn.intent,
+        cost_usd=result.cost_usd,
+        prompt_tokens=result.prompt_tokens,
+        completion_tokens=result.completion_tokens,
+    )
+    try:
+        await cache.put_exact(turn.tenant_id, turn.agent.id, turn.cache_key, entry)
+        if turn.semantic_ok and turn.vector is not None:
+            await cache.put_semantic(
+                turn.tenant_id,
+                turn.agent.id,
+                turn.version.number,
+                DEFAULT_MODEL,
+                turn.vector,
+                turn.user_text,
+                entry,
+                turn.source_key,
+            )
+    except Exception:  # a cache that cannot be written costs money later, never this answer
+        log.exception("could not fill the answer caches")
+
+
+async def _failed(turn: Turn, exc: BaseException) -> DomainError:
+    turn.output = turn.new_output("", outcome="error")
+    turn.extra["error"] = type(exc).__name__
+    await _conclude(turn)
+    if isinstance(exc, DomainError):
+        return exc
+    log.error("LLM router failed", exc_info=exc)
+    return Unavailable("the language model is unavailable; please try again")
+
+
+async def complete(turn: Turn) -> ChatOutput:
+    if turn.output is not None:
+        return turn.output
+    assert turn.request is not None
+    try:
+        result = await get_router().complete(turn.request)
+    except Exception as exc:
+        raise await _failed(turn, exc) from exc
+    reply = mask_text(result.text) if turn.config.pii_masking else result.text
+    return await _after_answer(turn, result, reply)
+
+
+async def stream(turn: Turn) -> AsyncIterator[str]:
+    """Masked reply text as it arrives; ``turn.output`` is complete once the iterator ends."""
+    if turn.output is not None:
+        yield turn.output.reply
+        return
+    assert turn.request is not None
+    masker = StreamMasker() if turn.config.pii_masking else None
+    parts: list[str] = []
+    result: LLMResult | None = None
+    try:
+        async for chunk in get_router().stream(turn.request):
+            if chunk.delta:
+                out = masker.feed(chunk.delta) if masker else chunk.delta
+                if out:
+                    parts.append(out)
+                    yield out
+            if chunk.done:
+                result = chunk.result
+        tail = masker.flush() if masker else ""
+    except Exception as exc:
+        raise await _failed(turn, exc) from exc
+    if tail:
+        parts.append(tail)
+        yield tail
+    if result is None:
+        raise await _failed(turn, RuntimeError("the stream ended without a result"))
+    await _after_answer(turn, result, "".join(parts))
+
+
+async def chat(principal: Principal, agent: str, inp: ChatInput) -> ChatOutput:
+    return await complete(await prepare(principal, agent, inp))

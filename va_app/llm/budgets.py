@@ -1,0 +1,236 @@
+"""Budgets per tenant, API key and agent (daily or monthly, hard or soft).
+
+Limits live in PostgreSQL (``budgets``) and are mirrored into Redis, where the router
+reserves each call's worst-case cost *before* calling a provider (see ``ledger.py``): a hard
+budget refuses the call with :class:`BudgetExceeded` (429, ``Retry-After`` until the period
+resets); a soft one lets it through and only alerts. Alerts at 50/80/100 % are published
+once per threshold and period as ``analytics.metrics`` events named ``budget.threshold``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from core import db
+from core.cache import get_redis
+from core.config import get_settings
+from ingest.schemas import validate_event
+from models.repositories import budgets as repo
+from va_app.audit import audit
+from va_app.auth.permissions import Perm
+from va_app.auth.principal import Principal
+from va_app.errors import Conflict, InvalidInput, NotFound
+from va_app.events.publisher import publish_events
+from va_app.llm.contracts import Attribution
+from va_app.llm.errors import BudgetExceeded
+from va_app.llm.ledger import (
+    NANO,
+    Crossing,
+    Ledger,
+    Refusal,
+    Reservation,
+    RulesMissing,
+    budget_prefix,
+    period_end,
+    period_ids,
+    rules_key,
+    to_nano,
+)
+
+log = logging.getLogger(__name__)
+SCOPES = ("tenant", "key", "agent")
+PERIODS = ("daily", "monthly")
+
+
+@dataclass(frozen=True)
+class BudgetView:
+    id: str
+    scope: str
+    scope_id: str | None
+    period: str
+    limit_usd: float
+    hard: bool
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class BudgetUsage:
+    budget: BudgetView
+    period_id: str
+    spent_usd: float
+    reserved_usd: float
+    remaining_usd: float
+    percent: float
+    resets_at: dt.datetime
+
+
+def _view(b: Any) -> BudgetView:
+    return BudgetView(str(b.id), b.scope, b.scope_id, b.period, float(b.limit_usd), bool(b.hard), b.created_at)
+
+
+def _encode(b: BudgetView) -> str:
+    return f"{b.scope}|{b.scope_id or ''}|{b.period}|{to_nano(b.limit_usd)}|{1 if b.hard else 0}"
+
+
+async def sync_rules(tenant_id: uuid.UUID) -> list[BudgetView]:
+    """Mirror the tenant's limits into Redis (after every change, and when Redis lost them)."""
+    async with db.session_scope() as session:
+        views = [_view(b) for b in await repo.list_budgets(session=session, tenant_id=tenant_id)]
+    key = rules_key(str(tenant_id))
+    async with get_redis().pipeline(transaction=True) as pipe:
+        pipe.delete(key)
+        pipe.hset(key, mapping={"_loaded": "1", **{v.id: _encode(v) for v in views}})
+        await pipe.execute()
+    return views
+
+
+async def list_budgets(principal: Principal) -> list[BudgetView]:
+    principal.require(Perm.BUDGETS_READ)
+    async with db.session_scope() as session:
+        return [_view(b) for b in await repo.list_budgets(session=session, tenant_id=principal.tenant_id)]
+
+
+async def create_budget(
+    principal: Principal, *, scope: str, scope_id: str | None, period: str, limit_usd: float, hard: bool
+) -> BudgetView:
+    principal.require(Perm.BUDGETS_WRITE)
+    if scope not in SCOPES:
+        raise InvalidInput(f"scope must be one of {', '.join(SCOPES)}")
+    if period not in PERIODS:
+        raise InvalidInput(f"period must be one of {', '.join(PERIODS)}")
+    if scope == "tenant":
+        scope_id = None
+    elif not scope_id:
+        raise InvalidInput(f"a '{scope}' budget needs scope_id (the {scope}'s id)")
+    if not 0 <= limit_usd <= 10_000_000:
+        raise InvalidInput("limit_usd must be between 0 and 10 000 000")
+    async with db.session_scope() as session:
+        tid = principal.tenant_id
+        if await repo.find_budget(session=session, tenant_id=tid, scope=scope, scope_id=scope_id, period=period):
+            raise Conflict(f"a {period} budget for this {scope} already exists; delete it first")
+        budget = await repo.create_budget(
+            session=session,
+            tenant_id=tid,
+            scope=scope,
+            scope_id=scope_id,
+            period=period,
+            limit_usd=limit_usd,
+            hard=hard,
+        )
+        view = _view(budget)
+        await audit(session, principal, "budget.create", "budget", view.id, after=_audit_fields(view))
+    await sync_rules(principal.tenant_id)
+    return view
+
+
+async def delete_budget(principal: Principal, budget_id: uuid.UUID) -> None:
+    principal.require(Perm.BUDGETS_WRITE)
+    async with db.session_scope() as session:
+        budget = await repo.get_budget(session=session, tenant_id=principal.tenant_id, budget_id=budget_id)
+        if budget is None:
+            raise NotFound("budget not found")
+        before = _audit_fields(_view(budget))
+        await repo.delete_budget(session=session, tenant_id=principal.tenant_id, budget_id=budget_id)
+        await audit(session, principal, "budget.delete", "budget", str(budget_id), before=before)
+    await sync_rules(principal.tenant_id)
+
+
+def _audit_fields(v: BudgetView) -> dict[str, Any]:
+    return {"scope": v.scope, "scope_id": v.scope_id, "period": v.period, "limit_usd": v.limit_usd, "hard": v.hard}
+
+
+async def usage(principal: Principal, now: dt.datetime | None = None) -> list[BudgetUsage]:
+    """Spend, open reservations and what remains of every budget in its current period."""
+    principal.require(Perm.BUDGETS_READ)
+    now = now or dt.datetime.now(dt.UTC)
+    views = await list_budgets(principal)
+    day, month = period_ids(now)
+    prefix = budget_prefix(str(principal.tenant_id))
+    async with get_redis().pipeline(transaction=False) as pipe:
+        for v in views:
+            pipe.hmget(f"{prefix}{v.id}:{day if v.period == 'daily' else month}", ["settled", "reserved"])
+        rows = await pipe.execute()
+    out = []
+    for v, (settled, reserved) in zip(views, rows, strict=True):
+        spent = int(settled or 0) / NANO
+        held = max(int(reserved or 0), 0) / NANO
+        out.append(
+            BudgetUsage(
+                budget=v,
+                period_id=day if v.period == "daily" else month,
+                spent_usd=round(spent, 9),
+                reserved_usd=round(held, 9),
+                remaining_usd=round(max(v.limit_usd - spent - held, 0.0), 9),
+                percent=round(100 * spent / v.limit_usd, 3) if v.limit_usd else 100.0,
+                resets_at=period_end(v.period, now),
+            )
+        )
+    return out
+
+
+class BudgetGuard:
+    """What the router calls: reserve before the provider call, settle after it."""
+
+    def __init__(self, ledger: Ledger | None = None) -> None:
+        self.ledger = ledger or Ledger(get_settings().llm.reservation_ttl_s)
+
+    async def reserve(self, attribution: Attribution, worst_case_usd: float) -> Reservation | None:
+        tenant = str(attribution.tenant_id)
+        now = dt.datetime.now(dt.UTC)
+        amount = to_nano(worst_case_usd)
+        try:
+            outcome = await self.ledger.reserve(tenant, attribution.key_id, attribution.agent_id, amount, now)
+        except RulesMissing:
+            await sync_rules(attribution.tenant_id)
+            outcome = await self.ledger.reserve(tenant, attribution.key_id, attribution.agent_id, amount, now)
+        if isinstance(outcome, Refusal):
+            resets = period_end(outcome.period, now)
+            raise BudgetExceeded(
+                f"the {outcome.period} budget ({outcome.limit_nano / NANO:.4f} USD) would be exceeded by this call "
+                f"(committed {outcome.committed_nano / NANO:.6f} USD, worst case {worst_case_usd:.6f} USD); "
+                f"it resets at {resets.isoformat()}",
+                retry_after_s=max(1, int((resets - now).total_seconds())),
+            )
+        return outcome
+
+    async def settle(self, reservation: Reservation, actual_usd: float) -> None:
+        crossings = await self.ledger.settle(reservation, to_nano(actual_usd))
+        if crossings:
+            await publish_alerts(reservation.tenant_id, crossings)
+
+    async def release(self, reservation: Reservation) -> None:
+        await self.ledger.settle(reservation, 0)
+
+
+async def publish_alerts(tenant_id: str, crossings: list[Crossing]) -> None:
+    """One ``analytics.metrics`` event per crossed threshold; analytics must not break a call."""
+    events = [
+        validate_event(
+            {
+                "type": "analytics.metrics",
+                "source": "llm.budgets",
+                "payload": {
+                    "name": "budget.threshold",
+                    "value": float(c.threshold),
+                    "unit": "percent",
+                    "dimensions": {
+                        "budget_id": c.budget_id,
+                        "period_id": c.period_id,
+                        "threshold": str(c.threshold),
+                        "spent_usd": f"{c.settled_nano / NANO:.6f}",
+                        "limit_usd": f"{c.limit_nano / NANO:.6f}",
+                    },
+                },
+            },
+            tenant_id,
+        ).model_dump()
+        for c in crossings
+    ]
+    try:
+        await publish_events("analytics.metrics", tenant_id, events)
+    except Exception:
+        log.exception("could not publish budget alerts", extra={"tenant_id": tenant_id, "count": len(events)})

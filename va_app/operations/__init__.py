@@ -1,0 +1,1 @@
+"""Operator tasks that span stores: backup and restore (``va backup``)."""
