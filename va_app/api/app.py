@@ -12,6 +12,7 @@ from starlette.types import ASGIApp
 
 from va_app.api import health, platform
 from va_app.api.errors import error_body, install_error_handlers
+from va_app.api.idempotency import IdempotencyMiddleware
 from va_app.api.middleware import RequestContextMiddleware
 from va_app.api.routes import (
     agent_rollouts,
@@ -70,6 +71,7 @@ def build_api() -> FastAPI:
         redoc_url=f"{API_PREFIX}/redoc",
     )
     install_error_handlers(app)
+    app.add_middleware(IdempotencyMiddleware)
     chat_probe.install()  # GET /agents/{id}/health runs a real conversation turn
     app.include_router(health.router)
     app.include_router(_v1_router())
