@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, IdMixin, TenantScoped, TimestampMixin
@@ -23,6 +23,9 @@ class Integration(IdMixin, TenantScoped, TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(20), default="connected")
     last_sync_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    events_received: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_event_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class WebhookSubscription(IdMixin, TenantScoped, TimestampMixin, Base):
@@ -34,10 +37,12 @@ class WebhookSubscription(IdMixin, TenantScoped, TimestampMixin, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     disabled_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_success_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class WebhookDelivery(IdMixin, TenantScoped, TimestampMixin, Base):
     __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)
 
     subscription_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"), index=True
@@ -51,3 +56,4 @@ class WebhookDelivery(IdMixin, TenantScoped, TimestampMixin, Base):
     response_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -107,10 +107,9 @@ def run(
             with console.status(f"starting embedded {type(server).__name__.removeprefix('Embedded')}..."):
                 server.start()
             console.print(f"[green]✓[/] {type(server).__name__.removeprefix('Embedded')} on {server.url}")
+        # The children derive the same embedded URLs from the same settings, and so still
+        # report those backends as embedded.
         env = _reflex_env(port)
-        for server in servers:
-            key = "DATABASE_URL" if "Postgres" in type(server).__name__ else "REDIS_URL"
-            env[key] = server.url
         if setup:
             with console.status("migrating and seeding the demo tenant..."):
                 subprocess.run(
@@ -171,6 +170,13 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
     from va_app.platform.status import platform_status
 
     configure_logging("WARNING", json_lines=False)
+    settings = get_settings()
+    if settings.clickhouse_embedded:
+        served = _status_from_running_app(settings.port)
+        if served is not None:
+            # chDB has one owner: while `va run` serves, ask it rather than open chDB here.
+            _print_status(served, as_json)
+            raise typer.Exit(0 if served.get("status") == "ready" else 1)
     result = asyncio.run(platform_status())
     if as_json:
         typer.echo(json.dumps(result.as_dict(), indent=2))
@@ -186,6 +192,33 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
         counts = ", ".join(f"{k}={'?' if v is None else v}" for k, v in result.counts.items())
         Console().print(f"counts: {counts}")
     raise typer.Exit(0 if result.ready else 1)
+
+
+def _status_from_running_app(port: int) -> dict[str, Any] | None:
+    import httpx
+
+    try:
+        resp = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+    except httpx.HTTPError:
+        return None
+    if resp.headers.get("content-type", "").startswith("application/json"):
+        body = resp.json()
+        return body if isinstance(body, dict) and "backends" in body else None
+    return None
+
+
+def _print_status(body: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(body, indent=2))
+        return
+    table = Table(title=f"VirtualAgent backends (from the running app: {body.get('status')})")
+    for col in ("backend", "role", "state", "version", "latency", "mode"):
+        table.add_column(col)
+    for name, b in body.get("backends", {}).items():
+        state = "[green]up[/]" if b.get("ok") else f"[red]down[/] {b.get('error', '')}"
+        mode = "embedded" if b.get("embedded") else "external"
+        table.add_row(name, b.get("kind", ""), state, b.get("version", ""), f"{b.get('latency_ms', 0):.1f} ms", mode)
+    Console().print(table)
 
 
 @db_app.command("upgrade")

@@ -21,6 +21,7 @@ from va_app.agents import controller as rollout_controller
 from va_app.alerts.evaluator import run_alert_evaluator
 from va_app.events.publisher import close_shared_bus
 from va_app.platform import draining
+from va_app.reports.scheduler import run_report_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,8 @@ _rollout_stop: asyncio.Event | None = None
 _rollout_task: asyncio.Task[None] | None = None
 _alerts_stop: asyncio.Event | None = None
 _alerts_task: asyncio.Task[None] | None = None
+_reports_stop: asyncio.Event | None = None
+_reports_task: asyncio.Task[None] | None = None
 
 
 async def startup() -> None:
@@ -52,6 +55,10 @@ async def startup() -> None:
     # Every replica ticks; a per-tenant advisory lock makes one of them evaluate each tenant.
     _alerts_stop = asyncio.Event()
     _alerts_task = asyncio.create_task(run_alert_evaluator(_alerts_stop), name="alert-evaluator")
+    global _reports_stop, _reports_task
+    # Every replica ticks; due saved reports are claimed with SKIP LOCKED, so each run is delivered once.
+    _reports_stop = asyncio.Event()
+    _reports_task = asyncio.create_task(run_report_scheduler(_reports_stop), name="report-scheduler")
     log.info(
         "web worker started",
         extra={"environment": settings.environment, "bus": settings.bus_backend},
@@ -69,6 +76,14 @@ async def shutdown() -> None:
         except TimeoutError:
             _alerts_task.cancel()
         _alerts_stop = _alerts_task = None
+    global _reports_stop, _reports_task
+    if _reports_stop is not None and _reports_task is not None:
+        _reports_stop.set()
+        try:
+            await asyncio.wait_for(_reports_task, 10)
+        except TimeoutError:
+            _reports_task.cancel()
+        _reports_stop = _reports_task = None
     draining.begin()  # /readyz answers 503 "draining" from now on
     if _rollout_stop is not None and _rollout_task is not None:
         _rollout_stop.set()

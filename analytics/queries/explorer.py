@@ -132,7 +132,14 @@ def search_conversations(q: ExplorerQuery) -> pl.DataFrame:
         ORDER BY last_turn DESC
         LIMIT {{limit:UInt32}}
     """
-    frame = pl.from_arrow(clickhouse.query_arrow(sql, params, tags={"feature": "explorer", "kind": "conversations"}))
+    # The output aliases (agent_id, version, channel) reuse column names: make WHERE filter the columns.
+    arrow = clickhouse.query_arrow(
+        sql,
+        params,
+        tags={"feature": "explorer", "kind": "conversations"},
+        settings={"prefer_column_name_to_alias": 1},
+    )
+    frame = pl.from_arrow(arrow)
     assert isinstance(frame, pl.DataFrame)
     return frame
 

@@ -146,7 +146,7 @@ def build_sql(q: MetricQuery) -> tuple[str, dict[str, object]]:
         group = "bucket, dimension"
     final = " FINAL" if table == "events" and q.source == "raw" else ""
     sql = f"""
-        SELECT {bucket} AS bucket{dim_select},
+        SELECT toDateTime64({bucket}, 0, 'UTC') AS bucket{dim_select},
         {_aggregates(table)}
         FROM {db}.{table}{final}
         WHERE {" AND ".join(where)}

@@ -17,7 +17,7 @@ def ingest_rate(tenant_id: str, minutes: int = 60) -> pl.DataFrame:
     db = get_settings().clickhouse.database
     since = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=minutes)).replace(tzinfo=None)
     sql = f"""
-        SELECT toStartOfMinute(received_at) AS minute, count() AS events
+        SELECT toDateTime64(toStartOfMinute(received_at), 0, 'UTC') AS minute, count() AS events
         FROM {db}.events
         WHERE tenant_id = {{tenant:UUID}} AND received_at >= {{since:DateTime64(3)}}
         GROUP BY minute ORDER BY minute

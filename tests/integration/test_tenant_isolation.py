@@ -10,12 +10,14 @@ isolation is checked for every route anyone adds.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 
 import httpx
 import pytest
 
+from analytics import generator
 from tests.factories import create_agent, create_key, create_tenant
 from tests.integration.conftest import bearer
 
@@ -29,6 +31,7 @@ READ_ONLY_POSTS = {
     ("POST", "/api/v1/agents/{agent_id}/chat"),  # chatting is Perm.CHAT, which viewers hold
     ("POST", "/api/v1/chat/completions"),
     ("POST", "/api/v1/llm/optimize"),  # a what-if over analytics: Perm.ANALYTICS_READ
+    ("POST", "/api/v1/analytics/reports/render"),  # renders a report: Perm.ANALYTICS_READ
 }
 # Path parameters that name something in the caller's own namespace (an upsert), not another
 # tenant's resource: another tenant's key simply writes its own, so no 404 is expected.
@@ -84,6 +87,9 @@ SAMPLE_BODIES: dict[tuple[str, str], dict] = {
         "severity": "critical",
     },
     ("DELETE", "/api/v1/alerts/rules/{rule_id}"): {},
+    ("POST", "/api/v1/analytics/reports/render"): {"metrics": ["events"], "format": "csv"},
+    ("POST", "/api/v1/analytics/reports/saved"): {"name": "probe", "format": "csv"},
+    ("DELETE", "/api/v1/analytics/reports/saved/{report_id}"): {},
     ("POST", "/api/v1/alerts/{alert_id}/ack"): {},
     ("POST", "/api/v1/alerts/{alert_id}/resolve"): {},
 }
@@ -110,6 +116,7 @@ async def _resources_of(api: httpx.AsyncClient, owner_key: str, agent_id: str) -
         **await _llm_ids(api, owner_key),
         **await _agent_ids(api, owner_key, agent_id),
         **await _alert_ids(api, owner_key),
+        **await _report_ids(api, owner_key),
     }
 
 
@@ -135,6 +142,24 @@ async def _alert_ids(api: httpx.AsyncClient, owner_key: str) -> dict[str, str]:
         headers=bearer(owner_key),
     )
     return {"rule_id": rule.json()["id"], "alert_id": str(uuid.uuid4())}
+
+
+async def _report_ids(api: httpx.AsyncClient, owner_key: str) -> dict[str, str]:
+    """A saved report, and a conversation that exists in tenant A's analytics only."""
+    saved = await api.post("/api/v1/analytics/reports/saved", json={"name": "r"}, headers=bearer(owner_key))
+    me = (await api.get("/api/v1/auth/permissions", headers=bearer(owner_key))).json()
+    end = dt.datetime.now(dt.UTC)
+    spec = generator.GeneratorSpec(
+        tenants=[generator.TenantSpec(me["tenant_id"], (generator.AgentSpec("iso-agent", (1,)),))],
+        events=20,
+        end=end,
+        days=1,
+    )
+    for batch in generator.generate_batches(spec):
+        generator.write_batch(batch)
+    found = (await api.get("/api/v1/conversations", headers=bearer(owner_key))).json()["data"]
+    assert found, "tenant A has conversations in analytics"
+    return {"report_id": saved.json()["id"], "conversation_id": found[0]["conversation_id"]}
 
 
 async def _kb_ids(api: httpx.AsyncClient, owner_key: str) -> dict[str, str]:

@@ -29,6 +29,7 @@ from va_app.api.routes import (
     pipeline,
 )
 from va_app.api.routes import alerts as alerts_routes
+from va_app.api.routes import conversations_explorer, reports
 from va_app.api.routes import chat as chat_routes
 from va_app.api.routes import openai_compat as openai_routes
 from va_app.conversations import probe as chat_probe
@@ -56,6 +57,8 @@ def _v1_router() -> APIRouter:
         budgets,
         openai_routes,
         alerts_routes,
+        conversations_explorer,
+        reports,
     ):
         router.include_router(module.router)
     return router
