@@ -4,3 +4,6 @@
 queries (including :func:`search.retrieve` for the LLM runtime), ``ingestion`` the embedding
 jobs; ``formats``, ``parsers`` and ``chunking`` are pure functions on bytes and text.
 """
+
+# Cloning an agent into another tenant copies its knowledge bases (see ``cloning``).
+from va_app.knowledge import cloning as _cloning  # noqa: F401
