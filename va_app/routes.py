@@ -24,6 +24,9 @@ AGENT_NEW_VERSION = "/agents/[agent_slug]/versions/new"
 KNOWLEDGE = "/knowledge"
 KNOWLEDGE_BASE = "/knowledge/[kb_id]"
 PIPELINE = "/pipeline"
+ANALYTICS = "/analytics"
+CONVERSATIONS = "/conversations"
+ALERTS = "/alerts"
 
 
 def agent_path(slug: str) -> str:
@@ -56,6 +59,9 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Overview", OVERVIEW, "layout-dashboard"),
     NavItem("Agents", AGENTS, "bot", Perm.AGENTS_READ.value),
     NavItem("Knowledge", KNOWLEDGE, "library", Perm.KNOWLEDGE_READ.value),
+    NavItem("Analytics", ANALYTICS, "chart-line", Perm.ANALYTICS_READ.value),
+    NavItem("Conversations", CONVERSATIONS, "messages-square", Perm.ANALYTICS_READ.value),
+    NavItem("Alerts", ALERTS, "bell", Perm.ANALYTICS_READ.value),
     NavItem("Event pipeline", PIPELINE, "workflow", Perm.ANALYTICS_READ.value),
     NavItem("Users & roles", USERS, "users", Perm.USERS_READ.value),
     NavItem("API keys", API_KEYS, "key-round", Perm.KEYS_READ.value),

@@ -20,6 +20,7 @@ from ingest.consumer import IngestWorker
 from va_app.agents import controller as rollout_controller
 from va_app.alerts.evaluator import run_alert_evaluator
 from va_app.events.publisher import close_shared_bus
+from va_app.integrations import lifecycle as integrations
 from va_app.platform import draining
 from va_app.reports.scheduler import run_report_scheduler
 
@@ -59,6 +60,7 @@ async def startup() -> None:
     # Every replica ticks; due saved reports are claimed with SKIP LOCKED, so each run is delivered once.
     _reports_stop = asyncio.Event()
     _reports_task = asyncio.create_task(run_report_scheduler(_reports_stop), name="report-scheduler")
+    await integrations.start()  # inbound channel worker, handoff tickets, outbound webhook fan-out + delivery
     log.info(
         "web worker started",
         extra={"environment": settings.environment, "bus": settings.bus_backend},
@@ -85,6 +87,7 @@ async def shutdown() -> None:
             _reports_task.cancel()
         _reports_stop = _reports_task = None
     draining.begin()  # /readyz answers 503 "draining" from now on
+    await integrations.stop()
     if _rollout_stop is not None and _rollout_task is not None:
         _rollout_stop.set()
         try:

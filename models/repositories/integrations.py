@@ -26,7 +26,9 @@ async def create_integration(
 
 
 async def list_integrations(*, session: AsyncSession, tenant_id: uuid.UUID) -> list[Integration]:
-    stmt = select(Integration).where(Integration.tenant_id == tenant_id).order_by(Integration.created_at, Integration.id)
+    stmt = (
+        select(Integration).where(Integration.tenant_id == tenant_id).order_by(Integration.created_at, Integration.id)
+    )
     return list((await session.execute(stmt)).scalars())
 
 
@@ -152,7 +154,5 @@ async def claim_due_deliveries(
 
 
 async def backlog_by_tenant(*, session: AsyncSession, tenant_id: uuid.UUID) -> int:
-    stmt = select(func.count()).where(
-        WebhookDelivery.tenant_id == tenant_id, WebhookDelivery.status.in_(OPEN_STATUSES)
-    )
+    stmt = select(func.count()).where(WebhookDelivery.tenant_id == tenant_id, WebhookDelivery.status.in_(OPEN_STATUSES))
     return int((await session.execute(stmt)).scalar_one())

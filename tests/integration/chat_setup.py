@@ -49,9 +49,8 @@ async def ship(api: httpx.AsyncClient, headers: dict[str, str], slug: str, versi
 async def add_version(api: httpx.AsyncClient, headers: dict[str, str], slug: str, **changes: object) -> int:
     """A new version: the latest one's content with ``changes``."""
     latest = (await api.get(f"{API}/agents/{slug}/versions", headers=headers)).json()["data"][0]
-    fields = (
-        "system_prompt greeting model_policy temperature knowledge_base_ids allowed_actions guardrails handoff_rules"
-    ).split()
+    fields = ["system_prompt", "greeting", "model_policy", "temperature", "knowledge_base_ids"]
+    fields += ["allowed_actions", "guardrails", "handoff_rules"]
     body = {f: latest[f] for f in fields} | {"change_note": "test"} | changes
     resp = await api.post(f"{API}/agents/{slug}/versions", json=body, headers=headers)
     assert resp.status_code == 201, resp.text

@@ -44,12 +44,16 @@ async def test_search_filters_and_transcript(api: httpx.AsyncClient) -> None:
     assert all(r["handed_off"] for r in handed.json()["data"])
 
     conversation = rows[0]["conversation_id"]
-    one = await api.get(f"/api/v1/conversations/{conversation}", params={"around": END.isoformat()}, headers=bearer(viewer))
+    one = await api.get(
+        f"/api/v1/conversations/{conversation}", params={"around": END.isoformat()}, headers=bearer(viewer)
+    )
     assert one.status_code == 200, one.text
     body = one.json()
     assert body["conversation_id"] == conversation and body["totals"]["turns"] == len(body["turns"]) >= 1
     turn = body["turns"][0]
-    assert {"ts", "user_message", "reply", "model", "latency_ms", "prompt_tokens", "cost_usd", "cache_kind"} <= set(turn)
+    assert {"ts", "user_message", "reply", "model", "latency_ms", "prompt_tokens", "cost_usd", "cache_kind"} <= set(
+        turn
+    )
     times = [t["ts"] for t in body["turns"]]
     assert times == sorted(times)
 

@@ -25,7 +25,9 @@ async def test_every_format_opens(api: httpx.AsyncClient) -> None:
     viewer = await create_key(tenant, "viewer")
 
     async def get(fmt: str, **extra: str) -> httpx.Response:
-        resp = await api.get("/api/v1/analytics/reports", params={**BASE, **extra, "format": fmt}, headers=bearer(viewer))
+        resp = await api.get(
+            "/api/v1/analytics/reports", params={**BASE, **extra, "format": fmt}, headers=bearer(viewer)
+        )
         assert resp.status_code == 200, resp.text
         return resp
 
@@ -48,7 +50,13 @@ async def test_every_format_opens(api: httpx.AsyncClient) -> None:
 
     posted = await api.post(
         "/api/v1/analytics/reports/render",
-        json={"metrics": ["events"], "dimensions": ["channel"], "start": BASE["start"], "end": BASE["end"], "format": "csv"},
+        json={
+            "metrics": ["events"],
+            "dimensions": ["channel"],
+            "start": BASE["start"],
+            "end": BASE["end"],
+            "format": "csv",
+        },
         headers=bearer(viewer),
     )
     assert posted.status_code == 200 and pl.read_csv(io.BytesIO(posted.content))["events"].sum() == 2_000

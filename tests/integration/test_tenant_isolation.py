@@ -23,7 +23,18 @@ from tests.integration.conftest import bearer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.clickhouse]
 
-PUBLIC = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics")}
+PUBLIC = {
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+    # Authenticated by the provider's signature, not an API key (unsigned -> 401, checked in
+    # tests/integration/test_integrations.py), and the WhatsApp verify-token handshake.
+    ("POST", "/api/v1/integrations/webhook/{integration_id}"),
+    ("GET", "/api/v1/integrations/webhook/{integration_id}"),
+    # The web chat widget: a public script and an endpoint keyed by the public widget key + Origin.
+    ("GET", "/api/v1/widget.js"),
+    ("POST", "/api/v1/widget/messages"),
+}
 PLATFORM_ONLY = {("GET", "/api/v1/platform/status")}
 # POST routes that only read (a query in the body): a viewer may call them.
 READ_ONLY_POSTS = {
@@ -92,6 +103,16 @@ SAMPLE_BODIES: dict[tuple[str, str], dict] = {
     ("DELETE", "/api/v1/analytics/reports/saved/{report_id}"): {},
     ("POST", "/api/v1/alerts/{alert_id}/ack"): {},
     ("POST", "/api/v1/alerts/{alert_id}/resolve"): {},
+    ("POST", "/api/v1/integrations/connect"): {
+        "kind": "rest",
+        "name": "iso",
+        "config": {"url_template": "http://127.0.0.1:9/x"},
+    },
+    ("DELETE", "/api/v1/integrations/{integration_id}"): {},
+    ("POST", "/api/v1/integrations/{integration_id}/actions/{action}"): {"params": {}},
+    ("POST", "/api/v1/webhooks/subscriptions"): {"url": "http://127.0.0.1:9/hook", "event_types": ["alert"]},
+    ("DELETE", "/api/v1/webhooks/subscriptions/{subscription_id}"): {},
+    ("POST", "/api/v1/webhooks/deliveries/{delivery_id}/redeliver"): {},
 }
 
 
@@ -117,6 +138,7 @@ async def _resources_of(api: httpx.AsyncClient, owner_key: str, agent_id: str) -
         **await _agent_ids(api, owner_key, agent_id),
         **await _alert_ids(api, owner_key),
         **await _report_ids(api, owner_key),
+        **await _integration_ids(api, owner_key),
     }
 
 
@@ -160,6 +182,22 @@ async def _report_ids(api: httpx.AsyncClient, owner_key: str) -> dict[str, str]:
     found = (await api.get("/api/v1/conversations", headers=bearer(owner_key))).json()["data"]
     assert found, "tenant A has conversations in analytics"
     return {"report_id": saved.json()["id"], "conversation_id": found[0]["conversation_id"]}
+
+
+async def _integration_ids(api: httpx.AsyncClient, owner_key: str) -> dict[str, str]:
+    body = {"kind": "rest", "name": "iso", "config": {"url_template": "http://127.0.0.1:9/x"}}
+    integration = await api.post("/api/v1/integrations/connect", json=body, headers=bearer(owner_key))
+    sub = await api.post(
+        "/api/v1/webhooks/subscriptions",
+        json={"url": "http://127.0.0.1:9/hook", "event_types": ["alert"]},
+        headers=bearer(owner_key),
+    )
+    return {
+        "integration_id": integration.json()["id"],
+        "action": "call",
+        "subscription_id": sub.json()["id"],
+        "delivery_id": str(uuid.uuid4()),
+    }
 
 
 async def _kb_ids(api: httpx.AsyncClient, owner_key: str) -> dict[str, str]:

@@ -55,7 +55,9 @@ def test_explicit_requests_for_a_person(text: str) -> None:
     assert guardrails.handoff_reason(text, GuardrailConfig(handoff_enabled=False)) == "user_request"
 
 
-@pytest.mark.parametrize("text", ["What time is check-in?", "talk to me about the spa", "is the person at reception nice"])
+@pytest.mark.parametrize(
+    "text", ["What time is check-in?", "talk to me about the spa", "is the person at reception nice"]
+)
 def test_ordinary_questions_do_not_hand_off(text: str) -> None:
     assert guardrails.handoff_reason(text, GuardrailConfig()) is None
 

@@ -22,16 +22,20 @@ from va_app.api.routes import (
     audit_logs,
     auth,
     budgets,
+    conversations_explorer,
     events,
     knowledge,
     llm,
     members,
     pipeline,
+    reports,
 )
 from va_app.api.routes import alerts as alerts_routes
-from va_app.api.routes import conversations_explorer, reports
 from va_app.api.routes import chat as chat_routes
+from va_app.api.routes import integrations as integrations_routes
 from va_app.api.routes import openai_compat as openai_routes
+from va_app.api.routes import webhooks as webhooks_routes
+from va_app.api.routes import widget as widget_routes
 from va_app.conversations import probe as chat_probe
 
 API_PREFIX = "/api/v1"
@@ -57,6 +61,9 @@ def _v1_router() -> APIRouter:
         budgets,
         openai_routes,
         alerts_routes,
+        integrations_routes,
+        webhooks_routes,
+        widget_routes,
         conversations_explorer,
         reports,
     ):

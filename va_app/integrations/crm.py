@@ -17,9 +17,9 @@ from typing import Any, Literal
 import orjson
 from pydantic import Field
 
+from va_app.errors import InvalidInput
 from va_app.integrations import http
 from va_app.integrations.registry import Action, Connection, ConnectorType, Schema, register
-from va_app.errors import InvalidInput
 
 # --- Salesforce (REST API, OAuth2 client credentials) -----------------------------------------
 
@@ -298,9 +298,12 @@ _HS: dict[str, Action] = {
 }
 _ZD: dict[str, Action] = {"create_ticket": _zd_create_ticket, "update_ticket": _zd_update_ticket}
 _CAPS = ("outbound_action", "ticket")
-register(ConnectorType("salesforce", "Salesforce", _CAPS, SalesforceCredentials, SalesforceConfig, _sf_test, actions=_SF))
+register(
+    ConnectorType("salesforce", "Salesforce", _CAPS, SalesforceCredentials, SalesforceConfig, _sf_test, actions=_SF)
+)
 register(ConnectorType("hubspot", "HubSpot", _CAPS, HubSpotCredentials, HubSpotConfig, _hs_test, actions=_HS))
 register(ConnectorType("zendesk", "Zendesk", _CAPS, ZendeskCredentials, ZendeskConfig, _zd_test, actions=_ZD))
+_REST: dict[str, Action] = {"call": _rest_call}
 register(
-    ConnectorType("rest", "REST call", ("outbound_action",), RestCredentials, RestConfig, _rest_test, actions={"call": _rest_call})
-)  # fmt: skip
+    ConnectorType("rest", "REST call", ("outbound_action",), RestCredentials, RestConfig, _rest_test, actions=_REST)
+)

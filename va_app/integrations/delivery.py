@@ -12,6 +12,7 @@ disabled and an alert event published.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import random
@@ -65,7 +66,7 @@ _state: dict[uuid.UUID, _Breaker] = {}
 def backoff(attempts: int, policy: Policy = POLICY) -> float:
     """Full jitter: spreads retries of a burst so a recovering endpoint is not stampeded."""
     ceiling = min(policy.max_backoff_s, policy.base_backoff_s * 2 ** max(attempts - 1, 0))
-    return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not security
+    return random.uniform(ceiling / 2, ceiling)
 
 
 def _admit(sub_id: uuid.UUID, now: float, policy: Policy) -> float:
@@ -212,10 +213,8 @@ async def run(stop: asyncio.Event, policy: Policy = POLICY) -> None:
         except Exception:
             log.exception("webhook delivery tick failed")
         if sent < policy.batch:  # a full batch means more is due: go again at once
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), policy.tick_s)
-            except TimeoutError:
-                pass
 
 
 def reset_breakers() -> None:

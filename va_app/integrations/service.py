@@ -134,7 +134,9 @@ async def connect(
             credentials_enc=encrypt(orjson.dumps(creds).decode()),
             config=conf,
         )
-        await audit(session, principal, "integration.connect", "integration", row.id, after={"kind": kind, "name": name})
+        await audit(
+            session, principal, "integration.connect", "integration", row.id, after={"kind": kind, "name": name}
+        )
         return _view(row)
 
 

@@ -85,10 +85,10 @@ def _csv(value: str | None) -> list[str]:
 @router.get("", summary="Render a report from query parameters (downloads a file)")
 async def get_report(
     principal: PrincipalDep,
-    format: FormatParam = "csv",  # noqa: A002 (the public parameter name)
+    format: FormatParam = "csv",
     metrics: Annotated[str | None, Query(max_length=500, description="comma-separated KPIs")] = None,
     dimension: Annotated[str | None, Query(max_length=20, description="agent, version, model, channel…")] = None,
-    range: Literal["1h", "24h", "7d", "30d"] = "24h",  # noqa: A002
+    range: Literal["1h", "24h", "7d", "30d"] = "24h",
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
     granularity: Granularity = "hour",
@@ -124,7 +124,9 @@ async def list_saved(principal: PrincipalDep) -> SavedReportsPublic:
     return SavedReportsPublic(data=rows, count=len(rows))
 
 
-@router.post("/saved", status_code=201, response_model=SavedReportPublic, summary="Save a report (optionally scheduled)")
+@router.post(
+    "/saved", status_code=201, response_model=SavedReportPublic, summary="Save a report (optionally scheduled)"
+)
 async def create_saved(body: SavedReportCreate, principal: PrincipalDep) -> SavedReportPublic:
     view = await saved.save_report(principal, body.name, body.definition.definition(), body.format, body.schedule)
     return SavedReportPublic(**asdict(view))

@@ -1,0 +1,103 @@
+"""Dashboards, explorer and alerts pages against the running app with real events.
+
+Events go in through the app's own API (the app owns its chDB directory); the pages must
+draw plotly charts from them, react to a filter, drill down into a transcript, and list
+the tenant's alert rules.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import async_playwright, expect
+
+from tests.e2e.test_console_overview import CHROMIUM_ARGS
+
+pytestmark = pytest.mark.browser
+SHOTS = Path("/tmp/va-analytics-shots")
+
+
+def _events(n: int) -> list[dict]:
+    out = []
+    for i in range(n):
+        out.append(
+            {
+                "type": "conversation.logs",
+                "payload": {
+                    "agent_id": "concierge" if i % 4 else "billing",
+                    "version": 1 + i % 2,
+                    "conversation_id": f"conv-{i // 2}-{uuid.uuid4().hex[:6]}",
+                    "channel": "web" if i % 3 else "whatsapp",
+                    "model": "local-small",
+                    "provider": "local",
+                    "intent": ["hours", "refund", "address"][i % 3],
+                    "outcome": "handoff" if i % 7 == 0 else "answered",
+                    "latency_ms": 100 + 10 * i,
+                    "prompt_tokens": 50,
+                    "completion_tokens": 20,
+                    "cost_usd": 0.001,
+                    "user_message": f"What are your opening hours? #{i}",
+                    "reply": f"We are open from 9 to 5 (turn {i}).",
+                },
+            }
+        )
+    return out
+
+
+@pytest.mark.timeout(900)
+async def test_dashboards_filter_drilldown_and_alerts(console_url: str) -> None:
+    from tests.factories import create_key, create_tenant
+    from va_app.auth.login import login
+    from va_app.states.auth import SESSION_COOKIE
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    tenant = await create_tenant(owner_password="analytics-owner-pw")
+    key = await create_key(tenant, "developer")
+    async with httpx.AsyncClient(base_url=console_url, timeout=30) as client:
+        resp = await client.post(
+            "/api/v1/analytics/events", json=_events(48), headers={"Authorization": f"Bearer {key}"}
+        )
+        assert resp.status_code == 202, resp.text
+    session = await login(tenant.provisioned.owner_email, "analytics-owner-pw")
+    chromium = shutil.which("chromium")
+    assert chromium
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1440, "height": 1100})
+            await page.context.add_cookies(
+                [{"name": SESSION_COOKIE, "value": session.session_token or "", "url": console_url}]
+            )
+            await page.goto(f"{console_url}/analytics")
+            # the ingest worker stores the events within seconds; the page refreshes itself
+            volume = page.locator(".kpi-value").first
+            await expect(volume).to_have_text("48", timeout=60_000)
+            await expect(page.locator(".chart-volume .js-plotly-plot")).to_be_visible()
+            await expect(page.locator(".chart-agents .js-plotly-plot g.point").first).to_be_visible()
+            await page.screenshot(path=str(SHOTS / "analytics.png"), full_page=True)
+
+            await page.locator(".rt-SelectTrigger").nth(4).click()
+            await page.get_by_role("option", name="whatsapp").click()
+            await expect(volume).to_have_text("16", timeout=30_000)
+            await page.screenshot(path=str(SHOTS / "analytics-filtered.png"), full_page=True)
+
+            await page.locator(".chart-agents g.point path").first.click(force=True)
+            await page.wait_for_url("**/conversations**", timeout=30_000)
+            link = page.locator(".conversation-link").first
+            await expect(link).to_be_visible(timeout=30_000)
+            await link.click()
+            await expect(page.locator(".transcript-turn").first).to_be_visible(timeout=30_000)
+            await expect(page.locator(".turn-reply").first).to_contain_text("We are open from 9 to 5")
+            await page.screenshot(path=str(SHOTS / "transcript.png"), full_page=True)
+
+            await page.goto(f"{console_url}/alerts")
+            await expect(page.get_by_text("Add threshold rule")).to_be_visible(timeout=60_000)
+            await page.get_by_role("button", name="Add threshold rule").click()
+            await expect(page.get_by_text("error_rate > 0.05").first).to_be_visible(timeout=30_000)
+            await page.screenshot(path=str(SHOTS / "alerts.png"), full_page=True)
+        finally:
+            await browser.close()

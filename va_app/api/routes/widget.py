@@ -1,0 +1,55 @@
+"""The web chat widget: the embeddable script and its public, origin-restricted endpoint.
+
+Embed: ``<script src="https://<host>/api/v1/widget.js" data-key="vaw_..."></script>``.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Header, Request, Response
+from pydantic import BaseModel, Field
+
+from va_app.api.schemas import Strict
+from va_app.integrations import widget
+
+router = APIRouter(tags=["widget"])
+
+
+class WidgetMessage(Strict):
+    message: str = Field(min_length=1, max_length=4000)
+    session_id: str = Field(min_length=8, max_length=200, description="random per browser, kept by the script")
+
+
+class WidgetReplyPublic(BaseModel):
+    reply: str
+    conversation_id: str
+
+
+def _cors(origin: str) -> dict[str, str]:
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": "POST, OPTIONS",
+        "Access-Control-Allow-Headers": "Content-Type, X-Widget-Key",
+        "Vary": "Origin",
+    }
+
+
+@router.get("/widget.js", summary="The embeddable chat widget script", response_class=Response)
+async def widget_script() -> Response:
+    return Response(widget.SCRIPT, media_type="application/javascript", headers={"Cache-Control": "max-age=300"})
+
+
+@router.options("/widget/messages", include_in_schema=False)
+async def widget_preflight(request: Request) -> Response:
+    return Response(status_code=204, headers=_cors(request.headers.get("origin", "")))
+
+
+@router.post("/widget/messages", response_model=WidgetReplyPublic, summary="A widget message (widget key + Origin)")
+async def widget_message(
+    body: WidgetMessage,
+    response: Response,
+    origin: str = Header(default=""),
+    x_widget_key: str = Header(default=""),
+) -> WidgetReplyPublic:
+    out = await widget.message(x_widget_key, origin, body.message, body.session_id)
+    response.headers.update(_cors(origin))
+    return WidgetReplyPublic(reply=out.reply, conversation_id=out.conversation_id)

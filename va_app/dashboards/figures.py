@@ -1,0 +1,137 @@
+"""Plotly figures of the live dashboard, from the frames of :mod:`va_app.dashboards.live`.
+
+Pure functions (frame in, figure out) so the console state stays thin and tests can call
+them. Time-series charts shade the anomaly detector's expected band when one is known and
+mark anomalous points in red; every chart is clickable (the console drills down on it).
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+ACCENT = "#3b82f6"
+BAND = "rgba(59,130,246,0.15)"
+LAYOUT = {
+    "height": 260,
+    "margin": {"l": 48, "r": 16, "t": 36, "b": 36},
+    "paper_bgcolor": "rgba(0,0,0,0)",
+    "plot_bgcolor": "rgba(0,0,0,0)",
+    "font": {"size": 11},
+    "legend": {"orientation": "h", "y": -0.25},
+    "clickmode": "event",
+    "hovermode": "closest",
+}
+
+
+def _empty(title: str) -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(title=title, **LAYOUT)
+    fig.add_annotation(text="No traffic in this range", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    return fig
+
+
+def _x(frame: pl.DataFrame) -> list[str]:
+    return [f"{b:%Y-%m-%d %H:%M}" for b in frame["bucket"].to_list()]
+
+
+def timeseries(series: pl.DataFrame, bands: pl.DataFrame, metric: str, title: str) -> go.Figure:
+    """One KPI over time, with the expected band and anomalies when known."""
+    if series.is_empty() or metric not in series.columns:
+        return _empty(title)
+    frame = series.sort("bucket")
+    fig = go.Figure()
+    band = bands.filter(pl.col("metric") == metric).sort("bucket") if not bands.is_empty() else bands
+    if not band.is_empty():
+        bx = _x(band)
+        fig.add_scatter(
+            x=bx, y=band["upper"].to_list(), mode="lines", line={"width": 0}, hoverinfo="skip", showlegend=False
+        )
+        fig.add_scatter(
+            x=bx,
+            y=band["lower"].to_list(),
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor=BAND,
+            name="expected range",
+            hoverinfo="skip",
+        )
+    fig.add_scatter(
+        x=_x(frame),
+        y=frame[metric].to_list(),
+        mode="lines+markers",
+        name=title,
+        line={"color": ACCENT, "width": 2},
+        marker={"size": 5},
+    )
+    if not band.is_empty():
+        odd = band.filter(pl.col("anomalous"))
+        if not odd.is_empty():
+            fig.add_scatter(
+                x=_x(odd),
+                y=odd["value"].to_list() if "value" in odd.columns else odd["expected"].to_list(),
+                mode="markers",
+                name="anomaly",
+                marker={"color": "#ef4444", "size": 10, "symbol": "x"},
+            )
+    fig.update_layout(title=title, **LAYOUT)
+    return fig
+
+
+def breakdown_bars(frame: pl.DataFrame, metric: str, title: str, label: str = "dimension") -> go.Figure:
+    """Totals per value of one dimension (agents, models, channels…), largest first."""
+    if frame.is_empty():
+        return _empty(title)
+    names = [str(v) if v not in (None, "") else "(none)" for v in frame[label].to_list()]
+    fig = go.Figure(go.Bar(x=names, y=frame[metric].to_list(), marker_color=ACCENT, name=metric))
+    fig.update_layout(title=title, **LAYOUT)
+    return fig
+
+
+def versions_side_by_side(frame: pl.DataFrame) -> go.Figure:
+    """Each version's rates next to each other (automation, handoff, error)."""
+    title = "Versions compared"
+    if frame.is_empty():
+        return _empty(title)
+    names = [f"v{v}" for v in frame["dimension"].to_list()]
+    fig = go.Figure()
+    for metric, color in (("automation_rate", "#10b981"), ("handoff_rate", "#f59e0b"), ("error_rate", "#ef4444")):
+        fig.add_bar(x=names, y=frame[metric].to_list(), name=metric.replace("_", " "), marker_color=color)
+    fig.update_layout(title=title, barmode="group", yaxis_tickformat=".0%", **LAYOUT)
+    return fig
+
+
+def unresolved_intents(frame: pl.DataFrame) -> go.Figure:
+    """Intents with the highest share of handoffs plus errors: where the agent falls short."""
+    title = "Unresolved intents (handoff + error share)"
+    if frame.is_empty():
+        return _empty(title)
+    worst = (
+        frame.with_columns(((pl.col("handoffs") + pl.col("errors")) / pl.col("events")).alias("unresolved"))
+        .sort("unresolved", descending=True)
+        .head(10)
+    )
+    fig = go.Figure(
+        go.Bar(
+            x=[str(v) for v in worst["dimension"].to_list()],
+            y=worst["unresolved"].to_list(),
+            marker_color="#f59e0b",
+            name="unresolved",
+        )
+    )
+    fig.update_layout(title=title, yaxis_tickformat=".0%", **LAYOUT)
+    return fig
+
+
+def funnel(totals: dict[str, object]) -> go.Figure:
+    """Turns -> answered (no error) -> contained (no handoff) -> rated."""
+    events = int(totals.get("events") or 0)  # type: ignore[call-overload]
+    if events == 0:
+        return _empty("Funnel")
+    errors = int(totals.get("errors") or 0)  # type: ignore[call-overload]
+    stages = ["turns", "answered", "contained", "rated"]
+    values = [events, events - errors, int(totals.get("contained") or 0), int(totals.get("csat_count") or 0)]  # type: ignore[call-overload]
+    fig = go.Figure(go.Funnel(y=stages, x=values, marker={"color": ACCENT}, textinfo="value+percent initial"))
+    fig.update_layout(title="Funnel", **LAYOUT)
+    return fig

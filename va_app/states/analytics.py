@@ -1,0 +1,264 @@
+"""State of the live dashboards page (``/analytics``).
+
+The frames stay server-side in backend-only vars (``_live``); the page gets cached plotly
+figures and KPI tiles derived from them, recomputed only when ``revision`` moves. A
+background event refreshes every ``REFRESH_S`` seconds with the queries outside
+``async with self``, like the Overview page. Clicking a chart point drills down into the
+conversation explorer filtered to that bucket or dimension value.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import TypedDict
+from urllib.parse import urlencode
+
+import plotly.graph_objects as go
+import polars as pl
+import reflex as rx
+from reflex.event import EventSpec
+
+from va_app import routes
+from va_app.dashboards import figures
+from va_app.dashboards.live import LiveDashboard, live_dashboard
+from va_app.dashboards.service import DashboardRequest
+from va_app.errors import DomainError, NotAuthenticated
+from va_app.reports.narrative import fmt
+from va_app.states.auth import AuthState, error_text
+
+REFRESH_S = 5.0
+PRESETS = {
+    "1h": dt.timedelta(hours=1),
+    "24h": dt.timedelta(hours=24),
+    "7d": dt.timedelta(days=7),
+    "30d": dt.timedelta(days=30),
+}
+STEP = {
+    "minute": dt.timedelta(minutes=1),
+    "5min": dt.timedelta(minutes=5),
+    "hour": dt.timedelta(hours=1),
+    "day": dt.timedelta(days=1),
+    "week": dt.timedelta(days=7),
+}
+KPIS = (
+    ("events", "Volume (turns)"),
+    ("conversations", "Active conversations"),
+    ("automation_rate", "Automation rate"),
+    ("handoff_rate", "Handoff rate"),
+    ("csat", "CSAT"),
+    ("latency_p50", "Latency p50"),
+    ("latency_p95", "Latency p95"),
+    ("latency_p99", "Latency p99"),
+    ("error_rate", "Error rate"),
+    ("tokens", "Tokens"),
+    ("cost_usd", "Cost"),
+    ("cost_per_resolved", "Cost per resolved"),
+)
+
+
+class Kpi(TypedDict):
+    key: str
+    label: str
+    value: str
+
+
+def _frame(live: LiveDashboard | None, name: str) -> pl.DataFrame:
+    return pl.DataFrame() if live is None else live.breakdowns.get(name, pl.DataFrame())
+
+
+class AnalyticsState(AuthState):
+    range_preset: str = "24h"
+    custom_start: str = ""
+    custom_end: str = ""
+    granularity: str = "auto"
+    agent: str = ""
+    version: str = ""
+    channel: str = ""
+    model: str = ""
+    tenant: str = ""
+    error: str = ""
+    loaded: bool = False
+    revision: int = 0
+    updated_at: str = ""
+    _live: LiveDashboard | None = None
+    _generation: int = 0
+
+    def _request(self) -> DashboardRequest:
+        now = dt.datetime.now(dt.UTC)
+        if self.range_preset == "custom" and self.custom_start and self.custom_end:
+            start = dt.datetime.fromisoformat(self.custom_start).replace(tzinfo=dt.UTC)
+            end = dt.datetime.fromisoformat(self.custom_end).replace(tzinfo=dt.UTC)
+        else:
+            end, start = now, now - PRESETS.get(self.range_preset, PRESETS["24h"])
+        filters: dict[str, str | int] = {"agent": self.agent, "channel": self.channel, "model": self.model}
+        if self.version.isdigit():
+            filters["version"] = int(self.version)
+        return DashboardRequest(
+            start=start,
+            end=end,
+            granularity=None if self.granularity == "auto" else self.granularity,  # type: ignore[arg-type]
+            filters={k: v for k, v in filters.items() if v != ""},
+        )
+
+    @rx.event
+    def load_params(self) -> None:
+        """Take filters from the URL (alert links: ``?agent=&from=&to=``)."""
+        params = self.router.url.query_parameters
+        self.agent = params.get("agent", self.agent)
+        if params.get("from") and params.get("to"):
+            self.range_preset = "custom"
+            self.custom_start = params["from"].replace("Z", "")[:16]
+            self.custom_end = params["to"].replace("Z", "")[:16]
+
+    @rx.event(background=True)
+    async def start_refresh(self) -> None:
+        async with self:
+            self._generation += 1
+            generation = self._generation
+        while True:
+            async with self:
+                if generation != self._generation or not self.router.url.path.startswith(routes.ANALYTICS):
+                    return
+                try:
+                    principal = await self._principal()
+                except NotAuthenticated:
+                    return
+                try:
+                    request, tenant = self._request(), self.tenant or None
+                except ValueError:
+                    request, tenant = None, None
+                    self.error = "The custom range is not a valid date and time."
+            if request is not None:
+                try:
+                    live, error = await live_dashboard(principal, request, tenant), ""
+                except DomainError as exc:
+                    live, error = None, error_text(exc)
+                except Exception as exc:  # analytics store down: say so, keep the last data
+                    live, error = None, f"Could not read analytics ({type(exc).__name__}); retrying."
+                async with self:
+                    self.error, self.loaded = error, True
+                    if live is not None:
+                        self._live = live
+                        self.revision += 1
+                        self.updated_at = dt.datetime.now(dt.UTC).strftime("%H:%M:%S UTC")
+            await asyncio.sleep(REFRESH_S)
+
+    @rx.event
+    def set_filter(self, name: str, value: str) -> EventSpec:
+        """Change one control and refresh now (a new loop replaces the running one)."""
+        setattr(self, name, "" if value == "all" else value)
+        return AnalyticsState.start_refresh
+
+    @rx.var(cache=True)
+    def kpis(self) -> list[Kpi]:
+        _ = self.revision
+        totals = self._live.totals if self._live else {}
+        return [Kpi(key=k, label=label, value=fmt(k, totals.get(k))) for k, label in KPIS]
+
+    @rx.var(cache=True)
+    def options(self) -> dict[str, list[str]]:
+        """Values seen in the range, for the filter selects."""
+        _ = self.revision
+        out: dict[str, list[str]] = {}
+        for name in ("agent", "version", "channel", "model"):
+            frame = _frame(self._live, name)
+            values = [] if frame.is_empty() else [str(v) for v in frame["dimension"].to_list() if v not in (None, "")]
+            out[name] = ["all", *sorted(set(values))]
+        return out
+
+    def _ts(self, metric: str, title: str) -> go.Figure:
+        if self._live is None:
+            return figures.timeseries(pl.DataFrame(), pl.DataFrame(), metric, title)
+        return figures.timeseries(self._live.series, self._live.bands, metric, title)
+
+    @rx.var(cache=True)
+    def volume_fig(self) -> go.Figure:
+        _ = self.revision
+        return self._ts("events", "Volume (turns)")
+
+    @rx.var(cache=True)
+    def error_fig(self) -> go.Figure:
+        _ = self.revision
+        return self._ts("error_rate", "Error rate")
+
+    @rx.var(cache=True)
+    def latency_fig(self) -> go.Figure:
+        _ = self.revision
+        return self._ts("latency_p95", "Latency p95 (ms)")
+
+    @rx.var(cache=True)
+    def cost_fig(self) -> go.Figure:
+        _ = self.revision
+        return self._ts("cost_usd", "Cost (USD)")
+
+    @rx.var(cache=True)
+    def agent_fig(self) -> go.Figure:
+        _ = self.revision
+        return figures.breakdown_bars(_frame(self._live, "agent"), "events", "Turns per agent")
+
+    @rx.var(cache=True)
+    def version_fig(self) -> go.Figure:
+        _ = self.revision
+        return figures.versions_side_by_side(
+            _frame(self._live, "version").sort("dimension") if self._live else pl.DataFrame()
+        )
+
+    @rx.var(cache=True)
+    def model_fig(self) -> go.Figure:
+        _ = self.revision
+        return figures.breakdown_bars(_frame(self._live, "model"), "cost_usd", "Cost per model (USD)")
+
+    @rx.var(cache=True)
+    def channel_fig(self) -> go.Figure:
+        _ = self.revision
+        return figures.breakdown_bars(_frame(self._live, "channel"), "events", "Turns per channel")
+
+    @rx.var(cache=True)
+    def intent_fig(self) -> go.Figure:
+        _ = self.revision
+        return figures.breakdown_bars(_frame(self._live, "intent").head(10), "events", "Top intents")
+
+    @rx.var(cache=True)
+    def unresolved_fig(self) -> go.Figure:
+        _ = self.revision
+        return figures.unresolved_intents(_frame(self._live, "intent"))
+
+    @rx.var(cache=True)
+    def funnel_fig(self) -> go.Figure:
+        _ = self.revision
+        return figures.funnel(self._live.totals if self._live else {})
+
+    def _explorer(self, **filters: str) -> EventSpec:
+        live = self._live
+        query = {
+            k: v
+            for k, v in {
+                "agent": self.agent,
+                "version": self.version,
+                "channel": self.channel,
+                "model": self.model,
+                **filters,
+            }.items()
+            if v
+        }
+        if live and "start" not in query:
+            query |= {"start": live.start.isoformat()[:19], "end": live.end.isoformat()[:19]}
+        return rx.redirect(f"{routes.CONVERSATIONS}?{urlencode(query)}")
+
+    @rx.event
+    def drill_time(self, points: list[dict]) -> EventSpec | None:
+        """A time-series point: the conversations of that bucket."""
+        if not points or self._live is None or not points[0].get("x"):
+            return None
+        start = dt.datetime.fromisoformat(str(points[0]["x"])[:16])
+        step = STEP.get(self._live.granularity, dt.timedelta(hours=1))
+        return self._explorer(start=start.isoformat()[:19], end=(start + step).isoformat()[:19])
+
+    @rx.event
+    def drill_dimension(self, points: list[dict], dimension: str) -> EventSpec | None:
+        """A bar: the conversations of that agent, version, channel, model or intent."""
+        if not points or points[0].get("x") in (None, "", "(none)"):
+            return None
+        value = str(points[0]["x"]).removeprefix("v") if dimension == "version" else str(points[0]["x"])
+        return self._explorer(**{dimension: value})
