@@ -13,6 +13,8 @@ import sys
 
 import orjson
 
+from core.tracing import current_trace_id
+
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 # Client address and user agent of the request being served, for the audit trail.
 client_var: contextvars.ContextVar[tuple[str | None, str | None]] = contextvars.ContextVar(
@@ -35,6 +37,9 @@ class JsonFormatter(logging.Formatter):
         request_id = request_id_var.get()
         if request_id:
             entry["request_id"] = request_id
+        trace_id = current_trace_id()  # None unless tracing is on and a span is active
+        if trace_id:
+            entry["trace_id"] = trace_id
         for key, value in record.__dict__.items():
             if key not in _RESERVED and not key.startswith("_"):
                 entry[key] = value

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
 
-from core import failpoints
+from core import failpoints, tracing
 from core.bus import BusConsumer, BusMessage, EventBus, get_bus
 from core.config import Settings, get_settings
 from core.metrics import BUS_LAG, DEAD_LETTERS, INGEST_BATCH_SECONDS, INGESTED
@@ -54,6 +54,14 @@ class TopicIngestor:
         messages = await self.consumer.fetch(self._fetch_size(), timeout_ms)
         if not messages:
             return 0
+        if not tracing.enabled():
+            return await self._handle(messages)
+        # One span per batch, linked to every producer's context (a batch serves many traces).
+        links = tracing.links_from(tracing.traceparent_of(m.value) for m in messages)
+        with tracing.span("ingest.batch", kind="consumer", links=links, topic=self.topic, messages=len(messages)):
+            return await self._handle(messages)
+
+    async def _handle(self, messages: list[BusMessage]) -> int:
         started = time.perf_counter()
         units = await self._plan(messages)
         if units is None:

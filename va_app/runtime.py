@@ -3,14 +3,20 @@
 Runs inside the worker (Reflex lifespan), never at import time: Reflex imports the app in
 a supervisor process and forks workers from it, and pools or the chDB session must not
 cross that fork.
+
+Background loops (rollout controller, alert evaluator, report scheduler) run in every web
+replica; each one claims its work with database locks (``SKIP LOCKED`` or advisory locks),
+so a replica more or less never changes what gets done, only who does it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
 
 from analytics.schema import apply_schema
 from core import cache, clickhouse, db
@@ -19,6 +25,7 @@ from core.logs import configure_logging
 from ingest.consumer import IngestWorker
 from va_app.agents import controller as rollout_controller
 from va_app.alerts.evaluator import run_alert_evaluator
+from va_app.conversations import events as turn_events
 from va_app.events.publisher import close_shared_bus
 from va_app.integrations import lifecycle as integrations
 from va_app.platform import draining
@@ -26,15 +33,33 @@ from va_app.reports.scheduler import run_report_scheduler
 
 log = logging.getLogger(__name__)
 
+LoopFactory = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+LOOPS: tuple[tuple[str, LoopFactory], ...] = (
+    ("rollout-controller", rollout_controller.run_periodically),
+    ("alert-evaluator", run_alert_evaluator),
+    ("report-scheduler", run_report_scheduler),
+)
 
+
+@dataclass
+class _Loop:
+    name: str
+    stop: asyncio.Event
+    task: asyncio.Task[None]
+
+    async def finish(self, timeout_s: float = 10) -> None:
+        self.stop.set()
+        try:
+            await asyncio.wait_for(self.task, timeout_s)
+        except TimeoutError:
+            self.task.cancel()
+        except Exception:  # a loop that died is reported, not re-raised during shutdown
+            log.exception("background loop failed", extra={"loop": self.name})
+
+
+_loops: list[_Loop] = []
 _worker: IngestWorker | None = None
 _worker_task: asyncio.Task[None] | None = None
-_rollout_stop: asyncio.Event | None = None
-_rollout_task: asyncio.Task[None] | None = None
-_alerts_stop: asyncio.Event | None = None
-_alerts_task: asyncio.Task[None] | None = None
-_reports_stop: asyncio.Event | None = None
-_reports_task: asyncio.Task[None] | None = None
 
 
 async def startup() -> None:
@@ -48,53 +73,22 @@ async def startup() -> None:
         _worker = IngestWorker(settings, name=settings.ingest.worker_name or "embedded")
         await _worker.start()
         _worker_task = asyncio.create_task(_worker.run(), name="ingest-worker")
-    global _rollout_stop, _rollout_task
-    # Every web replica ticks; rows are locked with SKIP LOCKED, so a rollout is judged once per tick.
-    _rollout_stop = asyncio.Event()
-    _rollout_task = asyncio.create_task(rollout_controller.run_periodically(_rollout_stop), name="rollout-controller")
-    global _alerts_stop, _alerts_task
-    # Every replica ticks; a per-tenant advisory lock makes one of them evaluate each tenant.
-    _alerts_stop = asyncio.Event()
-    _alerts_task = asyncio.create_task(run_alert_evaluator(_alerts_stop), name="alert-evaluator")
-    global _reports_stop, _reports_task
-    # Every replica ticks; due saved reports are claimed with SKIP LOCKED, so each run is delivered once.
-    _reports_stop = asyncio.Event()
-    _reports_task = asyncio.create_task(run_report_scheduler(_reports_stop), name="report-scheduler")
+    for name, factory in LOOPS:
+        stop = asyncio.Event()
+        _loops.append(_Loop(name, stop, asyncio.create_task(factory(stop), name=name)))
     await integrations.start()  # inbound channel worker, handoff tickets, outbound webhook fan-out + delivery
-    log.info(
-        "web worker started",
-        extra={"environment": settings.environment, "bus": settings.bus_backend},
-    )
+    log.info("web worker started", extra={"environment": settings.environment, "bus": settings.bus_backend})
 
 
 async def shutdown() -> None:
-    """Finish the ingest batch in hand, then close every connection."""
-    global _worker, _worker_task, _rollout_stop, _rollout_task
-    global _alerts_stop, _alerts_task
-    if _alerts_stop is not None and _alerts_task is not None:
-        _alerts_stop.set()
-        try:
-            await asyncio.wait_for(_alerts_task, 10)
-        except TimeoutError:
-            _alerts_task.cancel()
-        _alerts_stop = _alerts_task = None
-    global _reports_stop, _reports_task
-    if _reports_stop is not None and _reports_task is not None:
-        _reports_stop.set()
-        try:
-            await asyncio.wait_for(_reports_task, 10)
-        except TimeoutError:
-            _reports_task.cancel()
-        _reports_stop = _reports_task = None
+    """Stop taking work, finish what is in hand (ingest batch, turn events), close connections."""
+    global _worker, _worker_task
     draining.begin()  # /readyz answers 503 "draining" from now on
+    for loop in reversed(_loops):
+        await loop.finish()
+    _loops.clear()
     await integrations.stop()
-    if _rollout_stop is not None and _rollout_task is not None:
-        _rollout_stop.set()
-        try:
-            await asyncio.wait_for(_rollout_task, 10)
-        except TimeoutError:
-            _rollout_task.cancel()
-        _rollout_stop = _rollout_task = None
+    await turn_events.flush()  # turn events still in the micro-batcher reach the bus
     if _worker is not None and _worker_task is not None:
         await _worker.stop()
         try:

@@ -3,7 +3,6 @@ PII kept from the provider and the stored events, handoff, streaming, 4xx on bad
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -259,7 +258,3 @@ async def test_health_runs_a_real_synthetic_conversation(api: httpx.AsyncClient)
     assert checks["synthetic_conversation"]["ok"] is True, checks["synthetic_conversation"]
     assert "v2 answered via local" in checks["synthetic_conversation"]["detail"]
     assert len(await bus_events("conversation.logs", hotel.tenant.tenant_id)) == before  # probes are not traffic
-
-
-def test_recording_router_is_a_dataclass_free_double() -> None:
-    assert not dataclasses.is_dataclass(Recording)

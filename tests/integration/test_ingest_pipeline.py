@@ -34,10 +34,23 @@ def _count(sql: str, **params: object) -> int:
     return int(clickhouse.query_rows(sql, params)[0][0])
 
 
+async def _start_groups_at_end(redis_url: str, group: str) -> None:
+    """New groups start at the stream's end, so a test sees only the messages it publishes."""
+    import redis.asyncio as aioredis
+
+    from ingest.schemas import DEAD_LETTER_TOPIC, EVENT_TYPES
+
+    raw = aioredis.Redis.from_url(redis_url)
+    for topic in (*EVENT_TYPES, DEAD_LETTER_TOPIC):
+        await raw.xgroup_create(f"va:bus:{topic}", f"{group}.{topic}", id="$", mkstream=True)
+    await raw.aclose()
+
+
 @pytest.fixture
 async def worker():  # type: ignore[no-untyped-def]
     settings = get_settings().model_copy(deep=True)
     settings.bus.consumer_group = f"g-{uuid.uuid4().hex[:8]}"
+    await _start_groups_at_end(settings.resolved_redis_url, settings.bus.consumer_group)
     w = IngestWorker(settings, name="test-worker")
     await w.start()
     yield w
@@ -105,6 +118,12 @@ async def test_redelivered_batch_is_counted_once(api: httpx.AsyncClient) -> None
     settings = get_settings().model_copy(deep=True)
     settings.bus.consumer_group = group
     settings.bus.claim_idle_ms = 200
+    # Start the group at the end of the stream so this test sees only its own messages.
+    import redis.asyncio as aioredis
+
+    raw = aioredis.Redis.from_url(settings.resolved_redis_url)
+    await raw.xgroup_create("va:bus:conversation.logs", f"{group}.conversation.logs", id="$", mkstream=True)
+    await raw.aclose()
     a = IngestWorker(settings, name="worker-a")
     await a.start()
     b = IngestWorker(settings, name="worker-b")

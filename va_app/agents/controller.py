@@ -30,6 +30,7 @@ from models.repositories import agents as agents_repo
 from va_app.agents import notify, resolver, rollout
 from va_app.agents.deployments import record_transition
 from va_app.auth.principal import system_principal
+from va_app.conversations import cache as cached_answers
 
 log = logging.getLogger(__name__)
 DEFAULT_INTERVAL_S = 30.0
@@ -111,6 +112,8 @@ async def _evaluate(tenant_id: uuid.UUID, deployment_id: uuid.UUID, now: dt.date
         environment = row.environment
     if events:
         await resolver.invalidate(tenant_id, agent_id, environment)
+        if outcome.action == "rollback":
+            await cached_answers.invalidate_agent(tenant_id, agent_id)  # as a manual rollback does
         await notify.publish(tenant_id, events)
     return outcome
 

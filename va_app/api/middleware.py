@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.logs import client_var, request_id_var
 from core.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from core.tracing import server_span
 
 log = logging.getLogger("va.access")
 
@@ -66,12 +67,18 @@ class RequestContextMiddleware:
                 message["headers"] = out
             await send(message)
 
+        method = scope.get("method", "GET")
+        traceparent = headers.get(b"traceparent", b"").decode("latin-1") or None
         try:
-            await self.app(scope, receive, send_with_id)
+            # One server span per request (a no-op unless tracing is configured, core/tracing.py).
+            with server_span(f"{method} {scope.get('path', '')}", traceparent, request_id=request_id) as current:
+                await self.app(scope, receive, send_with_id)
+                if current is not None:
+                    current.set_attribute("http.route", _route_label(scope))
+                    current.set_attribute("http.status_code", status_holder["status"])
         finally:
             elapsed = time.perf_counter() - started
             route = _route_label(scope)
-            method = scope.get("method", "GET")
             HTTP_REQUESTS.labels(method, route, str(status_holder["status"])).inc()
             HTTP_LATENCY.labels(method, route).observe(elapsed)
             if route != "console" or status_holder["status"] >= 500:
