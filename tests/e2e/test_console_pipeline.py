@@ -43,9 +43,7 @@ async def test_pipeline_page_shows_dead_letter_reasons(console_url: str, tmp_pat
             await page.goto(f"{console_url}/pipeline")
             await expect(page.get_by_text("Why events were rejected")).to_be_visible(timeout=60_000)
             # the worker stores the dead letter within a few seconds; the page refreshes itself
-            await expect(page.get_by_text("conversation_id: Field required").first).to_be_visible(
-                timeout=30_000
-            )
+            await expect(page.get_by_text("conversation_id: Field required").first).to_be_visible(timeout=30_000)
             await expect(page.get_by_text("conversation.logs").first).to_be_visible()
             await page.screenshot(path=str(tmp_path / "pipeline.png"), full_page=True)
         finally:
