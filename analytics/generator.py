@@ -236,8 +236,9 @@ def random_uuids(rng: np.random.Generator, n: int) -> pl.Series:
     raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
     raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
     binary = pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), n, [None, pa.py_buffer(raw.tobytes())])
-    hexed = pl.from_arrow(binary).cast(pl.Binary).bin.encode("hex")
-    assert isinstance(hexed, pl.Series)
+    series = pl.from_arrow(binary)
+    assert isinstance(series, pl.Series)
+    hexed = series.cast(pl.Binary).bin.encode("hex")
     parts = [hexed.str.slice(a, b) for a, b in ((0, 8), (8, 4), (12, 4), (16, 4), (20, 12))]
     return pl.select(pl.concat_str(parts, separator="-")).to_series()
 

@@ -11,6 +11,7 @@ field-by-field processor, which names the problem of each bad event.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import polars as pl
 import pyarrow as pa
@@ -37,7 +38,7 @@ _PAYLOAD = pl.Struct(
         "key_id": pl.String,
     }
 )
-_SCHEMA = {
+_SCHEMA: dict[str, Any] = {
     "v": pl.Int64,
     "fmt": pl.String,
     "events": pl.List(

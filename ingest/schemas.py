@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 MAX_BATCH = 5000  # events per API request
 MAX_EVENT_BYTES = 64 * 1024
 MAX_CLOCK_SKEW = dt.timedelta(minutes=10)
