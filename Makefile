@@ -1,5 +1,5 @@
 # The two commands: `make run` brings the whole product up, `make test` runs the whole suite.
-.PHONY: setup run test lint format clean-data
+.PHONY: setup run test lint format clean-data loadtest
 
 setup:
 	@bash scripts/setup.sh
@@ -19,3 +19,7 @@ format: setup
 clean-data:
 	@.venv/bin/va services stop || true
 	rm -rf .data
+
+# Locust mix against a real server on loopback (LOADTEST_ARGS="--find-capacity" steps the users)
+loadtest: setup
+	@.venv/bin/python loadtests/run.py $(LOADTEST_ARGS)

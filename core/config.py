@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me-in-production"
@@ -103,6 +103,33 @@ class ChatSettings(BaseModel):
     low_confidence_score: float = 0.25  # best retrieval score under this = the knowledge base has nothing
 
 
+class EmailSettings(BaseModel):
+    """Outgoing e-mail for alert notifications and scheduled reports; off while ``smtp_host`` is unset."""
+
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    starttls: bool = True  # upgrade when the server offers STARTTLS; ``smtp_port`` 465 means implicit TLS
+    timeout_s: float = 10.0
+    # ``from`` is a Python keyword: the field is ``from_address``, set as ``EMAIL__FROM``
+    from_address: str = Field(default="VirtualAgent <alerts@virtualagent.local>", alias="from")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.smtp_host)
+
+
+class AlertSettings(BaseModel):
+    """The alert evaluator and where alerts are sent besides webhooks."""
+
+    interval_s: float = 60.0  # how often the web process evaluates every tenant's rules
+    slack_channel: str = "#alerts"  # the channel when neither the rule nor the tenant names one
+    console_url: str = ""  # e.g. https://va.example.com: makes the chart links in Slack/e-mail absolute
+
+
 class Settings(BaseSettings):
     """The whole configuration. Read once per process through :func:`get_settings`."""
 
@@ -136,6 +163,8 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     chat: ChatSettings = Field(default_factory=ChatSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    email: EmailSettings = Field(default_factory=EmailSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

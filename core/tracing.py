@@ -161,8 +161,8 @@ def links_from(traceparents: Iterable[str | None], limit: int = 128) -> list[Lin
         if match is None:
             continue
         trace_id, span_id, flags = match.groups()
-        context = SpanContext(int(trace_id, 16), int(span_id, 16), is_remote=True, trace_flags=TraceFlags(int(flags, 16)))
-        links.append(Link(context))
+        flags_value = TraceFlags(int(flags, 16))
+        links.append(Link(SpanContext(int(trace_id, 16), int(span_id, 16), is_remote=True, trace_flags=flags_value)))
     return links
 
 

@@ -34,9 +34,15 @@ from va_app.reports.scheduler import run_report_scheduler
 log = logging.getLogger(__name__)
 
 LoopFactory = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+
+
+def _alert_evaluator(stop: asyncio.Event) -> Coroutine[Any, Any, None]:
+    return run_alert_evaluator(stop, get_settings().alerts.interval_s)
+
+
 LOOPS: tuple[tuple[str, LoopFactory], ...] = (
     ("rollout-controller", rollout_controller.run_periodically),
-    ("alert-evaluator", run_alert_evaluator),
+    ("alert-evaluator", _alert_evaluator),  # every ALERTS__INTERVAL_S (default 60 s)
     ("report-scheduler", run_report_scheduler),
 )
 

@@ -82,6 +82,8 @@ def console_url(
         "REDIS_URL": redis_server.url,
         "CLICKHOUSE_URL": f"chdb:///{chdb_dir}",
         "PORT": str(port),
+        # evaluate alert rules every few seconds instead of every minute (tests/e2e/test_console_incident.py)
+        "ALERTS__INTERVAL_S": os.environ.get("ALERTS__INTERVAL_S", "5"),
     }
     log_file = workdir / "app.log"
     with log_file.open("wb") as log:

@@ -189,3 +189,24 @@ async def test_alerts_list_ack_resolve_and_isolation(api: httpx.AsyncClient) -> 
         assert {e["action"] for e in audit} == {"alert.acknowledged", "alert.resolved"}
     finally:
         unregister()
+
+
+async def test_rule_recipients_are_validated_and_kept(api: httpx.AsyncClient) -> None:
+    tenant = await create_tenant()
+    body = {
+        "kind": "threshold",
+        "metric": "error_rate",
+        "op": ">",
+        "value": 0.05,
+        "severity": "critical",
+        "email_to": ["oncall@example.com"],
+        "slack_channel": "#ops-alerts",
+    }
+    created = await api.post("/api/v1/alerts/rules", json=body, headers=bearer(tenant.owner_key))
+    assert created.status_code == 201, created.text
+    assert created.json()["params"]["email_to"] == ["oncall@example.com"]
+    assert created.json()["params"]["slack_channel"] == "#ops-alerts"
+    bad = await api.post(
+        "/api/v1/alerts/rules", json={**body, "email_to": ["not-an-address"]}, headers=bearer(tenant.owner_key)
+    )
+    assert bad.status_code == 400

@@ -12,6 +12,7 @@ import urllib.parse
 import uuid
 from typing import Any
 
+import httpx
 import orjson
 
 
@@ -107,3 +108,9 @@ def teams_activity(
     body = orjson.dumps(act)
     mac = hmac.new(base64.b64decode(security_token_b64), body, hashlib.sha256).digest()
     return body, {"Authorization": "HMAC " + base64.b64encode(mac).decode(), "Content-Type": "application/json"}
+
+
+def send(url: str, signed: tuple[bytes, dict[str, str]], timeout: float = 30.0) -> httpx.Response:
+    """POST a signed webhook over real HTTP, the way the provider itself would deliver it."""
+    body, headers = signed
+    return httpx.post(url, content=body, headers=headers, timeout=timeout)

@@ -177,6 +177,7 @@ class FakeProviders:
         async def hook(request: Request) -> Response:
             name = request.path_params["name"]
             if name in self.down:
+                await self._record(f"hook-refused.{name}", request)  # attempts made while down
                 return Response("down", status_code=503)
             await self._record(f"hook.{name}", request)
             return Response("ok")

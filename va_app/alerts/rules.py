@@ -97,6 +97,8 @@ def validate_rule(
     min_change: float | None = None,
     min_events: int | None = None,
     window_minutes: int | None = None,
+    email_to: list[str] | None = None,
+    slack_channel: str | None = None,
 ) -> RuleSpec:
     """A :class:`RuleSpec`, or :class:`InvalidInput` saying what is wrong."""
     if kind not in KINDS:
@@ -132,6 +134,15 @@ def validate_rule(
         params["window_minutes"] = window_minutes or 60
     if min_events is not None and min_events < 0:
         raise InvalidInput("min_events must be >= 0")
+    if email_to:
+        bad = [a for a in email_to if "@" not in a or "." not in a.partition("@")[2] or " " in a]
+        if bad:
+            raise InvalidInput(f"not e-mail addresses: {', '.join(bad[:3])}")
+        params["email_to"] = [a.strip().lower() for a in email_to][:20]
+    if slack_channel:
+        if not (slack_channel.startswith("#") or slack_channel.startswith("C")) or len(slack_channel) > 80:
+            raise InvalidInput("slack_channel must be a channel name like #alerts or a channel id")
+        params["slack_channel"] = slack_channel
     label = name or _default_name(kind, chosen, op, value)
     return RuleSpec(
         name=label[:200],

@@ -23,6 +23,8 @@ from collections.abc import AsyncIterator
 from core import db
 from core.config import get_settings
 from core.embeddings import DEFAULT_MODEL
+from core.metrics import CACHE_HITS, CACHE_MISSES
+from core.tracing import span
 from va_app.agents import resolver
 from va_app.agents.service import load_agent
 from va_app.auth.permissions import Perm
@@ -99,7 +101,8 @@ async def prepare(principal: Principal, agent: str, inp: ChatInput) -> Turn:
         provider_text=masked.text if config.pii_masking else inp.message,
         has_pii=masked.any,
     )
-    await _guard_and_lookup(turn)
+    with span("chat.prepare", agent=handle.slug, version=version.number, conversation_id=conversation_id):
+        await _guard_and_lookup(turn)
     if turn.output is not None:
         await _conclude(turn)
     return turn
@@ -163,10 +166,13 @@ async def _ground(turn: Turn) -> None:
         for c in chunks
     ]
     turn.request = build_request(turn, chunks)
+    if turn.cache_key is not None:
+        CACHE_MISSES.inc()
     return None
 
 
 def _cached(turn: Turn, hit: cache.CachedReply) -> None:
+    CACHE_HITS.labels(hit.kind).inc()
     turn.intent = hit.intent
     turn.extra.update(saved_cost_usd=hit.cost_usd, similarity=hit.similarity)
     turn.output = turn.new_output(hit.reply, model=hit.model, provider=hit.provider, cached=hit.kind)
@@ -323,7 +329,8 @@ async def complete(turn: Turn) -> ChatOutput:
         return turn.output
     assert turn.request is not None
     try:
-        result = await get_router().complete(turn.request)
+        with span("chat.llm", agent=turn.agent.slug, version=turn.version.number):
+            result = await get_router().complete(turn.request)
     except Exception as exc:
         raise await _failed(turn, exc) from exc
     reply = mask_text(result.text) if turn.config.pii_masking else result.text

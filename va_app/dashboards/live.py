@@ -58,7 +58,7 @@ def _bands(query: mq.MetricQuery) -> pl.DataFrame:
     if bands.is_empty():
         return bands
     return bands.filter(pl.col("bucket") >= query.start).select(
-        "metric", "bucket", "expected", "lower", "upper", "anomalous"
+        "metric", "bucket", *(["value"] if "value" in bands.columns else []), "expected", "lower", "upper", "anomalous"
     )
 
 

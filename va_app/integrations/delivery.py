@@ -29,7 +29,7 @@ from ingest.schemas import validate_event
 from models.repositories import integrations as repo
 from va_app.auth.secrets import decrypt
 from va_app.events.publisher import publish_events
-from va_app.integrations import http, signing
+from va_app.integrations import http, outbound, signing
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +164,7 @@ async def _record(job: _Job, status: int | None, ms: float, error: str | None, p
                 s.is_active, s.disabled_reason = False, f"{s.consecutive_failures} consecutive failures ({error})"
                 disabled = True
     if disabled:
+        outbound.forget_subscriptions(job.tenant_id)  # stop queuing for it now, not after the cache TTL
         await _alert_disabled(job, error or "")
 
 

@@ -1,7 +1,9 @@
 """Start and stop the hub's background loops inside a web worker (``va_app.runtime``).
 
 Each loop is a bus consumer in the hub's own groups (or the delivery poller), so every web
-replica shares the work; the alert notifier turns alert transitions into webhooks.
+replica shares the work; the alert notifiers turn alert transitions into webhooks, Slack
+messages and e-mails (``va_app.alerts.channels``), and scheduled reports go out by e-mail and
+webhook (``va_app.reports.channels``).
 """
 
 from __future__ import annotations
@@ -11,13 +13,17 @@ import contextlib
 import logging
 from collections.abc import Callable
 
+from va_app.alerts import channels as alert_channels
 from va_app.alerts.notify import register_notifier
 from va_app.integrations import delivery, http, outbound, worker
+from va_app.reports import channels as report_channels
+from va_app.reports.delivery import register_delivery
 
 log = logging.getLogger(__name__)
 _stop: asyncio.Event | None = None
 _tasks: list[asyncio.Task[None]] = []
 _unregister: Callable[[], None] | None = None
+_unregister_more: list[Callable[[], None]] = []
 
 
 async def start() -> None:
@@ -29,6 +35,11 @@ async def start() -> None:
         asyncio.create_task(delivery.run(_stop), name="webhooks-delivery"),
     ]
     _unregister = register_notifier(outbound.alert_notifier)
+    _unregister_more[:] = [
+        register_notifier(alert_channels.slack_notifier),
+        register_notifier(alert_channels.email_notifier),
+        register_delivery(report_channels.hub_delivery),
+    ]
 
 
 async def stop() -> None:
@@ -36,6 +47,9 @@ async def stop() -> None:
     if _unregister is not None:
         _unregister()
         _unregister = None
+    for undo in _unregister_more:
+        undo()
+    _unregister_more.clear()
     if _stop is None:
         return
     _stop.set()

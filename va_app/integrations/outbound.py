@@ -152,7 +152,22 @@ async def redeliver(principal: Principal, delivery_id: uuid.UUID) -> DeliveryVie
             raise NotFound("delivery not found")
         row.status, row.next_attempt_at, row.last_error = "pending", None, None
         await audit(session, principal, "webhook.redeliver", "webhook_delivery", delivery_id)
-        return delivery_view(row)
+        sub = await repo.get_subscription(
+            session=session, tenant_id=principal.tenant_id, subscription_id=row.subscription_id
+        )
+        if sub is not None and not sub.is_active:
+            # Only active subscriptions are sent to: asking for a redelivery is the operator saying the
+            # receiver is back. The failure count is kept, so one more failure disables it again.
+            sub.is_active, sub.disabled_reason = True, None
+            await audit(session, principal, "webhook.reenable", "webhook_subscription", sub.id)
+        view = delivery_view(row)
+    forget_subscriptions(principal.tenant_id)
+    return view
+
+
+def forget_subscriptions(tenant_id: uuid.UUID) -> None:
+    """Drop this process's cached active subscriptions of a tenant (one was disabled or revived)."""
+    _subs_cache.pop(tenant_id, None)
 
 
 async def _active(tenant_id: uuid.UUID) -> list[tuple[uuid.UUID, list[str]]]:

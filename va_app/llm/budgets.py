@@ -18,6 +18,7 @@ from typing import Any
 from core import db
 from core.cache import get_redis
 from core.config import get_settings
+from core.metrics import BUDGET_REJECTIONS
 from ingest.schemas import validate_event
 from models.repositories import budgets as repo
 from va_app.audit import audit
@@ -188,6 +189,7 @@ class BudgetGuard:
             await sync_rules(attribution.tenant_id)
             outcome = await self.ledger.reserve(tenant, attribution.key_id, attribution.agent_id, amount, now)
         if isinstance(outcome, Refusal):
+            BUDGET_REJECTIONS.labels(outcome.period).inc()
             resets = period_end(outcome.period, now)
             raise BudgetExceeded(
                 f"the {outcome.period} budget ({outcome.limit_nano / NANO:.4f} USD) would be exceeded by this call "

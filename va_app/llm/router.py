@@ -25,6 +25,8 @@ from typing import Protocol
 
 from core.cache import get_redis
 from core.config import Settings, get_settings
+from core.metrics import LLM_CALLS, LLM_COST, LLM_ERRORS, LLM_LATENCY, LLM_TOKENS
+from core.tracing import span
 from va_app.llm import policies
 from va_app.llm.breaker import CircuitBreakers
 from va_app.llm.catalog import LOCAL, Deployment, TenantLLMConfig, Wire, resolve
@@ -132,14 +134,18 @@ class Router:
 
     # --- the contract ------------------------------------------------------------------
     async def complete(self, request: LLMRequest) -> LLMResult:
-        plan = await self._plan(request)
-        try:
-            result = await self._run(plan, request)
-        except BaseException:
-            await self._release(plan)
-            raise
-        await self._finish(plan, request, result)
-        return result
+        with span("llm.route", tenant_id=str(request.attribution.tenant_id), forced_model=request.model) as current:
+            plan = await self._plan(request)
+            try:
+                result = await self._run(plan, request)
+            except BaseException:
+                await self._release(plan)
+                raise
+            await self._finish(plan, request, result)
+            if current is not None:
+                current.set_attribute("llm.model", result.model)
+                current.set_attribute("llm.attempts", result.attempts)
+            return result
 
     async def stream(self, request: LLMRequest) -> AsyncIterator[StreamChunk]:
         plan = await self._plan(request)
@@ -257,15 +263,20 @@ class Router:
                 plan.attempts += 1
                 started = time.perf_counter()
                 try:
-                    async with asyncio.timeout(self.timeout_s):
-                        resp = await provider.complete(call)
+                    with span(
+                        "llm.provider", kind="client", provider=dep.model.provider, model=dep.model.name, attempt=retry
+                    ):
+                        async with asyncio.timeout(self.timeout_s):
+                            resp = await provider.complete(call)
                 except TimeoutError:
                     exc: ProviderError = TransientError(f"no answer within {self.timeout_s} s")
                 except ProviderError as err:
                     exc = err
                 else:
                     self._succeeded(dep, started)
+                    _observe(dep, started, resp)
                     return self._result(plan, dep, resp)
+                _observe_error(dep, started, exc)
                 plan.errors.append(f"{dep.model.name}: {exc.kind}: {str(exc)[:200]}")
                 if await self._retry_same(dep, exc, retry):
                     retry += 1
@@ -297,6 +308,7 @@ class Router:
                             emitted = True
                             yield StreamChunk(delta=event.delta)
                 except ProviderError as exc:
+                    _observe_error(dep, started, exc)
                     plan.errors.append(f"{dep.model.name}: {exc.kind}: {str(exc)[:200]}")
                     if emitted:  # the client already has part of an answer: no silent switch
                         self.breakers.record_failure(dep.id, dep.model.name, str(exc), counts=exc.counts_for_breaker)
@@ -308,6 +320,7 @@ class Router:
                     break
                 self._succeeded(dep, started)
                 resp = final or ProviderResponse("", plan.prompt_estimate, 0)
+                _observe(dep, started, resp)
                 yield StreamChunk(delta="", done=True, result=self._result(plan, dep, resp))
                 return
         raise AllModelsFailed("no model could answer: " + "; ".join(plan.errors[-5:]))
@@ -350,6 +363,23 @@ class Router:
             reservation, plan.reservation = plan.reservation, None
             with contextlib.suppress(Exception):  # it expires by itself if Redis is unreachable now
                 await self.budgets.release(reservation)
+
+
+def _observe(dep: Deployment, started: float, resp: ProviderResponse) -> None:
+    """Prometheus figures of one answered provider call (latency, tokens, cost)."""
+    provider, model = dep.model.provider, dep.model.name
+    LLM_CALLS.labels(provider, model, "ok").inc()
+    LLM_LATENCY.labels(provider, model).observe(time.perf_counter() - started)
+    LLM_TOKENS.labels(provider, model, "prompt").inc(resp.prompt_tokens)
+    LLM_TOKENS.labels(provider, model, "completion").inc(resp.completion_tokens)
+    LLM_COST.labels(provider, model).inc(dep.model.cost(resp.prompt_tokens, resp.completion_tokens))
+
+
+def _observe_error(dep: Deployment, started: float, exc: ProviderError) -> None:
+    provider, model = dep.model.provider, dep.model.name
+    LLM_CALLS.labels(provider, model, exc.kind).inc()
+    LLM_ERRORS.labels(provider, model, exc.kind).inc()
+    LLM_LATENCY.labels(provider, model).observe(time.perf_counter() - started)
 
 
 _routers: dict[int, Router] = {}

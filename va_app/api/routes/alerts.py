@@ -40,6 +40,12 @@ class AlertRuleCreate(Strict):
     min_change: float | None = Field(default=None, ge=0, le=100, description="anomaly: e.g. 0.2 = 20 % off expected")
     min_events: int | None = Field(default=None, ge=0, le=1_000_000, description="threshold: ignore quieter windows")
     window_minutes: int | None = Field(default=None, ge=1, le=10080, description="deployment: look-back")
+    email_to: list[Annotated[str, Field(max_length=320)]] | None = Field(
+        default=None, max_length=20, description="also e-mail these addresses (needs EMAIL__SMTP_HOST)"
+    )
+    slack_channel: str | None = Field(
+        default=None, max_length=80, description="post to this channel of the tenant's Slack integration"
+    )
 
 
 class AlertRulePublic(BaseModel):

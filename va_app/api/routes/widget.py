@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, Field
 
 from va_app.api.schemas import Strict
+from va_app.errors import RateLimited
 from va_app.integrations import widget
 
 router = APIRouter(tags=["widget"])
@@ -50,6 +51,10 @@ async def widget_message(
     origin: str = Header(default=""),
     x_widget_key: str = Header(default=""),
 ) -> WidgetReplyPublic:
-    out = await widget.message(x_widget_key, origin, body.message, body.session_id)
+    try:
+        out = await widget.message(x_widget_key, origin, body.message, body.session_id)
+    except RateLimited as exc:  # the origin passed the check: let the page read the 429 and Retry-After
+        exc.headers.update(_cors(origin))
+        raise
     response.headers.update(_cors(origin))
     return WidgetReplyPublic(reply=out.reply, conversation_id=out.conversation_id)
