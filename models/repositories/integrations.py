@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.integrations import Integration, WebhookDelivery, WebhookSubscription
@@ -102,9 +103,31 @@ async def delete_subscription(*, session: AsyncSession, tenant_id: uuid.UUID, su
     return True
 
 
-async def add_deliveries(*, session: AsyncSession, rows: list[WebhookDelivery]) -> None:
-    session.add_all(rows)
-    await session.flush()
+async def add_deliveries(*, session: AsyncSession, rows: list[WebhookDelivery]) -> int:
+    """Insert, skipping (subscription, event) pairs that already have a delivery: the bus may
+    hand the fan-out the same batch twice. Returns how many were new."""
+    if not rows:
+        return 0
+    values = [
+        {
+            "id": uuid.uuid4(),
+            "tenant_id": r.tenant_id,
+            "subscription_id": r.subscription_id,
+            "event_id": r.event_id,
+            "event_type": r.event_type,
+            "payload": r.payload,
+            "status": r.status or "pending",
+            "attempts": 0,
+        }
+        for r in rows
+    ]
+    stmt = (
+        pg_insert(WebhookDelivery)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["subscription_id", "event_id"])
+        .returning(WebhookDelivery.id)
+    )
+    return len((await session.execute(stmt)).all())
 
 
 async def list_deliveries(

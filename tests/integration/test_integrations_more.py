@@ -441,3 +441,22 @@ async def test_slack_event_over_real_http_is_answered(
         await asyncio.sleep(0.05)
     reply = next(c for c in providers.of("slack") if c.json()["channel"] == channel).json()
     assert "Aurelia-Guest" in reply["text"]
+
+
+async def test_same_event_enqueued_twice_is_delivered_once() -> None:
+    """The bus may hand the fan-out a batch twice; the subscriber still gets the event once."""
+    from core import db
+    from models.repositories import integrations as repo
+    from tests.factories import create_tenant
+    from va_app.integrations import outbound
+
+    tenant = await create_tenant()
+    created = await outbound.create_subscription(tenant.owner(), url="http://127.0.0.1:9/hook", event_types=["agent"])
+    sub_id = created.id
+    outbound.forget_subscriptions(tenant.tenant_id)
+    first = await outbound.enqueue(tenant.tenant_id, "agent.deployment.deployed", "evt-dup-1", {"x": 1})
+    second = await outbound.enqueue(tenant.tenant_id, "agent.deployment.deployed", "evt-dup-1", {"x": 1})
+    assert (first, second) == (1, 0)
+    async with db.session_scope() as session:
+        rows = await repo.list_deliveries(session=session, tenant_id=tenant.tenant_id)
+    assert sum(1 for r in rows if str(r.subscription_id) == str(sub_id) and r.event_id == "evt-dup-1") == 1

@@ -192,8 +192,7 @@ async def enqueue(tenant_id: uuid.UUID, event_type: str, event_id: str, data: di
         for sid in targets
     ]  # fmt: skip
     async with db.session_scope() as session:
-        await repo.add_deliveries(session=session, rows=rows)
-    return len(rows)
+        return await repo.add_deliveries(session=session, rows=rows)
 
 
 def classify(event: dict[str, Any]) -> str | None:
