@@ -27,6 +27,8 @@ PIPELINE = "/pipeline"
 ANALYTICS = "/analytics"
 CONVERSATIONS = "/conversations"
 ALERTS = "/alerts"
+INTEGRATIONS = "/integrations"
+WEBHOOKS = "/webhooks"
 
 
 def agent_path(slug: str) -> str:
@@ -62,6 +64,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Analytics", ANALYTICS, "chart-line", Perm.ANALYTICS_READ.value),
     NavItem("Conversations", CONVERSATIONS, "messages-square", Perm.ANALYTICS_READ.value),
     NavItem("Alerts", ALERTS, "bell", Perm.ANALYTICS_READ.value),
+    NavItem("Integrations", INTEGRATIONS, "plug", Perm.INTEGRATIONS_READ.value),
+    NavItem("Webhooks", WEBHOOKS, "webhook", Perm.INTEGRATIONS_READ.value),
     NavItem("Event pipeline", PIPELINE, "workflow", Perm.ANALYTICS_READ.value),
     NavItem("Users & roles", USERS, "users", Perm.USERS_READ.value),
     NavItem("API keys", API_KEYS, "key-round", Perm.KEYS_READ.value),

@@ -10,12 +10,14 @@ from va_app.pages import (
     api_keys,
     audit,
     conversations,
+    integrations,
     knowledge,
     knowledge_base,
     login,
     overview,
     pipeline,
     users,
+    webhooks,
 )
 
 __all__ = [
@@ -28,10 +30,12 @@ __all__ = [
     "api_keys",
     "audit",
     "conversations",
+    "integrations",
     "knowledge",
     "knowledge_base",
     "login",
     "overview",
     "pipeline",
     "users",
+    "webhooks",
 ]
