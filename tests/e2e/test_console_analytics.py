@@ -90,7 +90,12 @@ async def test_dashboards_filter_drilldown_and_alerts(console_url: str) -> None:
             link = page.locator(".conversation-link").first
             await expect(link).to_be_visible(timeout=30_000)
             await link.click()
-            await expect(page.locator(".transcript-turn").first).to_be_visible(timeout=30_000)
+            turn = page.locator(".transcript-turn").first
+            try:
+                await expect(turn).to_be_visible(timeout=30_000)
+            except AssertionError:  # a click that landed before the list finished hydrating
+                await link.click()
+                await expect(turn).to_be_visible(timeout=60_000)
             await expect(page.locator(".turn-reply").first).to_contain_text("We are open from 9 to 5")
             await page.screenshot(path=str(SHOTS / "transcript.png"), full_page=True)
 
