@@ -155,7 +155,80 @@ def _migrations(db: str, retention_days: int) -> list[Migration]:
                 """,
             ),
         ),
+        Migration(
+            3,
+            "narrow hourly rollups per dimension",
+            tuple(
+                statement
+                for name, dims in NARROW_ROLLUPS.items()
+                for statement in _narrow_rollup(db, name, dims, retention_days)
+            ),
+        ),
     ]
+
+
+# Dashboards mostly split by one dimension at a time. Hourly tables keyed by just that
+# dimension hold a few thousand rows per tenant-week instead of the full cross product of
+# rollup_1h, which keeps every panel's merge of quantile and uniq states small.
+NARROW_ROLLUPS: dict[str, tuple[str, ...]] = {
+    "rollup_1h_agent": ("agent_id", "version"),
+    "rollup_1h_model": ("model", "provider"),
+    "rollup_1h_channel": ("channel",),
+    "rollup_1h_intent": ("intent",),
+}
+_METRIC_COLUMNS = """
+                    events SimpleAggregateFunction(sum, UInt64),
+                    errors SimpleAggregateFunction(sum, UInt64),
+                    handoffs SimpleAggregateFunction(sum, UInt64),
+                    contained SimpleAggregateFunction(sum, UInt64),
+                    cache_hits SimpleAggregateFunction(sum, UInt64),
+                    prompt_tokens SimpleAggregateFunction(sum, UInt64),
+                    completion_tokens SimpleAggregateFunction(sum, UInt64),
+                    cost_usd SimpleAggregateFunction(sum, Float64),
+                    csat_sum SimpleAggregateFunction(sum, UInt64),
+                    csat_count SimpleAggregateFunction(sum, UInt64),
+                    latency AggregateFunction(quantilesTDigest(0.5, 0.95, 0.99), Float32),
+                    conversations AggregateFunction(uniq, String)"""
+_DIM_TYPES = {
+    "agent_id": "String",
+    "version": "UInt32",
+    "model": "LowCardinality(String)",
+    "provider": "LowCardinality(String)",
+    "channel": "LowCardinality(String)",
+    "intent": "LowCardinality(String)",
+}
+
+
+def _narrow_rollup(db: str, name: str, dims: tuple[str, ...], retention_days: int) -> tuple[str, ...]:
+    """Table, view, and a backfill from ``rollup_1h`` (cheap: it is already hourly)."""
+    dim_columns = ",\n".join(f"                    {d} {_DIM_TYPES[d]}" for d in dims)
+    dim_list = ", ".join(dims)
+    table = f"""
+                CREATE TABLE IF NOT EXISTS {db}.{name}
+                (
+                    tenant_id UUID,
+                    hour DateTime('UTC'),
+{dim_columns},{_METRIC_COLUMNS}
+                )
+                ENGINE = AggregatingMergeTree
+                PARTITION BY toYYYYMM(hour)
+                ORDER BY (tenant_id, hour, {dim_list})
+                TTL hour + INTERVAL {retention_days} DAY
+                SETTINGS non_replicated_deduplication_window = 10000
+                """
+    view = _rollup_view(db, name, f"toStartOfHour(ts) AS hour, {dim_list}", f"hour, {dim_list}").replace(
+        "            agent_id,\n            version,\n", ""
+    )
+    backfill = f"""
+        INSERT INTO {db}.{name}
+        SELECT tenant_id, hour, {dim_list},
+            sum(events), sum(errors), sum(handoffs), sum(contained), sum(cache_hits),
+            sum(prompt_tokens), sum(completion_tokens), sum(cost_usd), sum(csat_sum), sum(csat_count),
+            quantilesTDigestMergeState(0.5, 0.95, 0.99)(latency), uniqMergeState(conversations)
+        FROM {db}.rollup_1h
+        GROUP BY tenant_id, hour, {dim_list}
+    """
+    return table, view, backfill
 
 
 def _rollup_view(db: str, target: str, time_and_dims: str, group_by: str) -> str:

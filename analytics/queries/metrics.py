@@ -74,12 +74,25 @@ class MetricQuery:
                 raise QueryError(f"unknown filter '{key}'")
 
 
+# Hourly rollups keyed by one dimension (analytics/schema.py migration 3), smallest first.
+NARROW_TABLES: tuple[tuple[str, set[str]], ...] = (
+    ("rollup_1h_agent", {"agent", "version"}),
+    ("rollup_1h_channel", {"channel"}),
+    ("rollup_1h_model", {"model", "provider"}),
+    ("rollup_1h_intent", {"intent"}),
+)
+
+
 def choose_table(q: MetricQuery) -> str:
     if q.source == "raw":
         return "events"
     needs_hourly = (q.dimension in _HOURLY_ONLY) or any(k in _HOURLY_ONLY for k in q.filters)
     if q.granularity in ("minute", "5min"):
         return "events" if needs_hourly and q.source == "auto" else "rollup_1m"
+    used = ({q.dimension} if q.dimension else set()) | set(q.filters)
+    for table, covers in NARROW_TABLES:
+        if used <= covers:
+            return table  # a few thousand rows per tenant-week instead of the full cross product
     return "rollup_1h"
 
 
@@ -119,7 +132,7 @@ def build_sql(q: MetricQuery) -> tuple[str, dict[str, object]]:
     q.validate()
     db = get_settings().clickhouse.database
     table = choose_table(q)
-    time_col = {"events": "ts", "rollup_1m": "minute", "rollup_1h": "hour"}[table]
+    time_col = {"events": "ts", "rollup_1m": "minute"}.get(table, "hour")
     bucket = _BUCKET[q.granularity].format(t=time_col)
     params: dict[str, object] = {
         "tenant": q.tenant_id,
