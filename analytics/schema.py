@@ -188,7 +188,7 @@ _METRIC_COLUMNS = """
                     csat_sum SimpleAggregateFunction(sum, UInt64),
                     csat_count SimpleAggregateFunction(sum, UInt64),
                     latency AggregateFunction(quantilesTDigest(0.5, 0.95, 0.99), Float32),
-                    conversations AggregateFunction(uniq, String)"""
+                    conversations AggregateFunction(uniqHLL12, String)"""
 _DIM_TYPES = {
     "agent_id": "String",
     "version": "UInt32",
@@ -200,7 +200,12 @@ _DIM_TYPES = {
 
 
 def _narrow_rollup(db: str, name: str, dims: tuple[str, ...], retention_days: int) -> tuple[str, ...]:
-    """Table, view, and a backfill from ``rollup_1h`` (cheap: it is already hourly)."""
+    """Table, view, and a backfill from ``events``.
+
+    Unique conversations are kept as HyperLogLog (``uniqHLL12``, ~1.6 % error): merging a
+    week of exact ``uniq`` states cost ~100 ms per panel at 100M events, HLL registers merge
+    in a few.
+    """
     dim_columns = ",\n".join(f"                    {d} {_DIM_TYPES[d]}" for d in dims)
     dim_list = ", ".join(dims)
     table = f"""
@@ -216,18 +221,12 @@ def _narrow_rollup(db: str, name: str, dims: tuple[str, ...], retention_days: in
                 TTL hour + INTERVAL {retention_days} DAY
                 SETTINGS non_replicated_deduplication_window = 10000
                 """
-    view = _rollup_view(db, name, f"toStartOfHour(ts) AS hour, {dim_list}", f"hour, {dim_list}").replace(
-        "            agent_id,\n            version,\n", ""
+    view = (
+        _rollup_view(db, name, f"toStartOfHour(ts) AS hour, {dim_list}", f"hour, {dim_list}")
+        .replace("            agent_id,\n            version,\n", "")
+        .replace("uniqState(conversation_id)", "uniqHLL12State(conversation_id)")
     )
-    backfill = f"""
-        INSERT INTO {db}.{name}
-        SELECT tenant_id, hour, {dim_list},
-            sum(events), sum(errors), sum(handoffs), sum(contained), sum(cache_hits),
-            sum(prompt_tokens), sum(completion_tokens), sum(cost_usd), sum(csat_sum), sum(csat_count),
-            quantilesTDigestMergeState(0.5, 0.95, 0.99)(latency), uniqMergeState(conversations)
-        FROM {db}.rollup_1h
-        GROUP BY tenant_id, hour, {dim_list}
-    """
+    backfill = view.split(" AS\n", 1)[1].join([f"INSERT INTO {db}.{name}\n", ""])
     return table, view, backfill
 
 

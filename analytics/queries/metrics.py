@@ -83,6 +83,9 @@ NARROW_TABLES: tuple[tuple[str, set[str]], ...] = (
 )
 
 
+NARROW_TABLE_NAMES = {name for name, _ in NARROW_TABLES}
+
+
 def choose_table(q: MetricQuery) -> str:
     if q.source == "raw":
         return "events"
@@ -112,9 +115,10 @@ def _aggregates(table: str) -> str:
             countIf(csat IS NOT NULL) AS csat_count,
             quantilesTDigest(0.5, 0.95, 0.99)(latency_ms) AS latency
         """
-    return """
+    uniq_merge = "uniqHLL12Merge" if table in NARROW_TABLE_NAMES else "uniqMerge"
+    return f"""
             sum(events) AS events,
-            uniqMerge(conversations) AS conversations,
+            {uniq_merge}(conversations) AS conversations,
             sum(errors) AS errors,
             sum(handoffs) AS handoffs,
             sum(contained) AS contained,
