@@ -49,6 +49,7 @@ class ConversationState:
     failed_turns: int = 0  # consecutive turns the knowledge base could not answer
     turn_count: int = 0
     user_id: str | None = None
+    cost_usd: float = 0.0  # spent on this conversation so far (the version's max_cost_per_conversation)
 
     def tokens(self) -> int:
         return estimate_tokens(self.summary) + sum(t.tokens for t in self.turns)
@@ -72,7 +73,7 @@ class ConversationState:
         return cls(turns=turns, **{k: v for k, v in data.items() if k in _FIELDS})
 
 
-_FIELDS = {"summary", "failed_turns", "turn_count", "user_id"}
+_FIELDS = {"summary", "failed_turns", "turn_count", "user_id", "cost_usd"}
 
 
 def _snippet(text: str) -> str:

@@ -108,6 +108,15 @@ async def prepare(principal: Principal, agent: str, inp: ChatInput) -> Turn:
     return turn
 
 
+def _max_conversation_cost(turn: Turn) -> float | None:
+    policy = turn.version.model_policy or {}
+    value = policy.get("max_cost_per_conversation_usd", policy.get("max_cost_per_conversation"))
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
 async def _guard_and_lookup(turn: Turn) -> None:
     settings = get_settings().chat
     reason = guardrails.handoff_reason(turn.user_text, turn.config)
@@ -118,6 +127,11 @@ async def _guard_and_lookup(turn: Turn) -> None:
         turn.extra["blocked_topic"] = topic
         turn.output = turn.new_output(guardrails.refusal(topic), outcome="blocked")
         return None
+    limit = _max_conversation_cost(turn)
+    if limit is not None and turn.state.cost_usd >= limit:
+        # The version caps what one conversation may cost: hand over instead of spending more.
+        turn.extra["cost_usd_so_far"] = round(turn.state.cost_usd, 6)
+        return _handoff(turn, "conversation_cost_limit")
     cacheable = settings.cache_enabled and not turn.has_pii and not turn.inp.probe
     scope = cache.context_scope(turn.user_text, turn.state.last_reply())
     if cacheable:
@@ -250,6 +264,7 @@ async def _save_context(turn: Turn) -> None:
     state.turn_count += 1
     state.user_id = turn.inp.user_id or state.user_id
     state.failed_turns = state.failed_turns + 1 if turn.low_confidence else 0
+    state.cost_usd += out.cost_usd if out.cached == "none" else 0.0
     context.truncate(state, max_tokens=settings.context_max_tokens, max_turns=settings.context_max_turns)
     await context.save(
         turn.tenant_id, turn.agent.id, turn.inp.environment, turn.conversation_id, state, ttl_s=settings.context_ttl_s
