@@ -29,6 +29,7 @@ CONVERSATIONS = "/conversations"
 ALERTS = "/alerts"
 INTEGRATIONS = "/integrations"
 WEBHOOKS = "/webhooks"
+LLM = "/llm"
 
 
 def agent_path(slug: str) -> str:
@@ -67,6 +68,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Integrations", INTEGRATIONS, "plug", Perm.INTEGRATIONS_READ.value),
     NavItem("Webhooks", WEBHOOKS, "webhook", Perm.INTEGRATIONS_READ.value),
     NavItem("Event pipeline", PIPELINE, "workflow", Perm.ANALYTICS_READ.value),
+    NavItem("LLM & budgets", LLM, "cpu", Perm.BUDGETS_READ.value),
     NavItem("Users & roles", USERS, "users", Perm.USERS_READ.value),
     NavItem("API keys", API_KEYS, "key-round", Perm.KEYS_READ.value),
     NavItem("Audit log", AUDIT, "scroll-text", Perm.AUDIT_READ.value),
