@@ -139,3 +139,32 @@ def empty_row(columns: int, text: str) -> rx.Component:
 def time_text(value: rx.Var[str], empty: str = "—") -> rx.Component:
     """A preformatted timestamp, or a dash when there is none."""
     return rx.cond(value != "", rx.text(value, size="2", white_space="nowrap"), rx.text(empty, size="2"))
+
+
+def loaded_page(
+    heading: str,
+    intro: rx.Component,
+    *,
+    load_error: rx.Var[str],
+    loaded: rx.Var[bool],
+    refresh_error: rx.Var[str],
+    body: list[rx.Component],
+    dialogs: list[rx.Component],
+) -> rx.Component:
+    """A page that loads once and then refreshes: heading, a readable refusal when the role may
+    not read it, a skeleton until the first load, then the last refresh error above the body."""
+    return rx.vstack(
+        rx.vstack(rx.heading(heading, size="4"), intro, spacing="1"),
+        rx.cond(
+            load_error != "",
+            rx.callout(load_error, icon="lock", color_scheme="amber", width="100%"),
+            rx.cond(
+                loaded,
+                rx.vstack(error_callout(refresh_error, "refresh-error"), *body, spacing="4", width="100%"),
+                rx.skeleton(rx.card(height="12rem", width="100%")),
+            ),
+        ),
+        *dialogs,
+        spacing="4",
+        width="100%",
+    )

@@ -7,7 +7,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from va_app import routes
-from va_app.components.panels import confirm_dialog, empty_row, error_callout, section_card, time_text
+from va_app.components.panels import confirm_dialog, empty_row, error_callout, loaded_page, section_card, time_text
 from va_app.states.integrations import ConnectorRow, FieldSpec, IntegrationRow, IntegrationsState
 from va_app.templates import template
 
@@ -366,36 +366,18 @@ def _confirm() -> rx.Component:
 )
 def integrations_page() -> rx.Component:
     """Result of the last connect, the connected table, the catalogue and the dialogs."""
-    return rx.vstack(
-        rx.vstack(
-            rx.heading("Integration hub", size="4"),
-            rx.text(
-                "Channels, CRMs and REST services this tenant's agents use. Outbound event webhooks are on ",
-                rx.link("Webhooks", href=routes.WEBHOOKS),
-                ".",
-                size="2",
-                color=rx.color("gray", 11),
-            ),
-            spacing="1",
+    return loaded_page(
+        "Integration hub",
+        rx.text(
+            "Channels, CRMs and REST services this tenant's agents use. Outbound event webhooks are on ",
+            rx.link("Webhooks", href=routes.WEBHOOKS),
+            ".",
+            size="2",
+            color=rx.color("gray", 11),
         ),
-        rx.cond(
-            IntegrationsState.load_error != "",
-            rx.callout(IntegrationsState.load_error, icon="lock", color_scheme="amber", width="100%"),
-            rx.cond(
-                IntegrationsState.loaded,
-                rx.vstack(
-                    error_callout(IntegrationsState.refresh_error, "refresh-error"),
-                    _result(),
-                    _connected(),
-                    _catalogue(),
-                    spacing="4",
-                    width="100%",
-                ),
-                rx.skeleton(rx.card(height="12rem", width="100%")),
-            ),
-        ),
-        _connect_dialog(),
-        _confirm(),
-        spacing="4",
-        width="100%",
+        load_error=IntegrationsState.load_error,
+        loaded=IntegrationsState.loaded,
+        refresh_error=IntegrationsState.refresh_error,
+        body=[_result(), _connected(), _catalogue()],
+        dialogs=[_connect_dialog(), _confirm()],
     )

@@ -6,7 +6,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from va_app import routes
-from va_app.components.panels import confirm_dialog, empty_row, error_callout, one_time_secret, time_text
+from va_app.components.panels import confirm_dialog, empty_row, error_callout, loaded_page, one_time_secret, time_text
 from va_app.states.webhooks import FAMILY_HINTS, STATUSES, DeliveryRow, SubscriptionRow, WebhooksState
 from va_app.templates import template
 
@@ -304,34 +304,16 @@ def _confirm() -> rx.Component:
 )
 def webhooks_page() -> rx.Component:
     """Subscriptions, the delivery log and the three dialogs."""
-    return rx.vstack(
-        rx.vstack(
-            rx.heading("Outbound webhooks", size="4"),
-            rx.text(
-                "Your endpoints receive conversation, agent, alert and budget events, signed and retried.",
-                size="2",
-                color=rx.color("gray", 11),
-            ),
-            spacing="1",
+    return loaded_page(
+        "Outbound webhooks",
+        rx.text(
+            "Your endpoints receive conversation, agent, alert and budget events, signed and retried.",
+            size="2",
+            color=rx.color("gray", 11),
         ),
-        rx.cond(
-            WebhooksState.load_error != "",
-            rx.callout(WebhooksState.load_error, icon="lock", color_scheme="amber", width="100%"),
-            rx.cond(
-                WebhooksState.loaded,
-                rx.vstack(
-                    error_callout(WebhooksState.refresh_error, "refresh-error"),
-                    _subscriptions(),
-                    _log(),
-                    spacing="4",
-                    width="100%",
-                ),
-                rx.skeleton(rx.card(height="12rem", width="100%")),
-            ),
-        ),
-        _create_dialog(),
-        _secret_dialog(),
-        _confirm(),
-        spacing="4",
-        width="100%",
+        load_error=WebhooksState.load_error,
+        loaded=WebhooksState.loaded,
+        refresh_error=WebhooksState.refresh_error,
+        body=[_subscriptions(), _log()],
+        dialogs=[_create_dialog(), _secret_dialog(), _confirm()],
     )
