@@ -89,9 +89,9 @@ async def test_dashboards_filter_drilldown_and_alerts(console_url: str) -> None:
             await page.wait_for_url("**/conversations**", timeout=30_000)
             link = page.locator(".conversation-link").first
             await expect(link).to_be_visible(timeout=30_000)
-            # The explorer refreshes itself; a click can land while the list re-renders, so try
-            # a few times until the transcript shows the reply.
-            reply = page.locator(".turn-reply").first
+            # The page's on_load search can finish after the click and re-render the list, so
+            # try a few times until the transcript shows the reply.
+            reply = page.locator(".transcript-turn .turn-reply").first
             for attempt in range(3):
                 await link.click()
                 try:

@@ -70,12 +70,18 @@ class ConversationsState(AuthState):
 
     @rx.event
     async def load(self) -> EventSpec | None:
-        """``on_load``: filters from the URL, then search (and open ``?conversation=``)."""
+        """``on_load``: filters from the URL, then search (and open ``?conversation=``).
+
+        Reflex can deliver ``on_load`` a second time for one navigation (client-side redirect,
+        then hydration); an open transcript that still matches the list survives it, so a
+        transcript the operator just opened does not vanish under them.
+        """
         params = self.router.url.query_parameters
         for name in FIELDS:
             setattr(self, name, params.get(name, ""))
-        self.selected, self.turns = "", []
         result = await self._search()
+        if self.selected not in {row.conversation_id for row in self.rows}:
+            self.selected, self.turns = "", []
         if params.get("conversation"):
             return ConversationsState.open_conversation(params["conversation"], "")
         return result
