@@ -307,7 +307,9 @@ async def test_canary_routing_is_sticky_and_rollback_is_one_call(api: httpx.Asyn
         first[i], data = await resolver.resolve_version(tenant.tenant_id, agent, "production", f"c-{i}")
         assert data.system_prompt == f"v{first[i]}"
     share = sum(v == 3 for v in first.values()) / len(first)
-    assert 0.13 < share < 0.27
+    # The agent id salts the hash, so the share is a fresh binomial draw each run: allow 4.5
+    # standard errors (0.2 +- 0.09 at n = 400; a false alarm about once in 150,000 runs).
+    assert abs(share - 0.2) < 4.5 * (0.2 * 0.8 / len(first)) ** 0.5, share
     for i in range(400):
         assert (await resolver.resolve_version(tenant.tenant_id, agent, "production", f"c-{i}"))[0] == first[i]
 

@@ -18,7 +18,7 @@ from tests.integration.chat_setup import API, hotel_agent
 from tests.integration.conftest import bearer
 from tools.fake_providers import senders
 from tools.fake_providers import server as fake
-from va_app.integrations import delivery, worker
+from va_app.integrations import botframework, delivery, worker
 from va_app.integrations.signing import verify_va_signature
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -40,6 +40,16 @@ async def hub_worker() -> AsyncIterator[None]:
     yield
     stop.set()
     await asyncio.wait_for(task, 10)
+
+
+def _teams_config(agent: str, base: str, **extra: object) -> dict:
+    return {
+        "agent": agent,
+        "token_url": f"{base}/teams/token",
+        "openid_metadata_url": f"{base}/teams/openid",
+        "service_url_prefixes": [f"{base}/teams"],
+        **extra,
+    }
 
 
 async def _connect(api: httpx.AsyncClient, key: str, kind: str, credentials: dict, config: dict) -> dict:
@@ -68,8 +78,8 @@ async def test_slack_whatsapp_twilio_teams_messages_reach_the_agent_and_replies_
     )  # fmt: skip
     teams = await _connect(
         api, key, "teams",
-        {"app_id": fake.TEAMS_APP, "app_password": fake.TEAMS_PASSWORD, "security_token": TEAMS_KEY},
-        {"agent": hotel.slug, "token_url": f"{base}/teams/token", "service_url_prefixes": [f"{base}/teams"]},
+        {"app_id": fake.TEAMS_APP, "app_password": fake.TEAMS_PASSWORD},
+        _teams_config(hotel.slug, base),
     )  # fmt: skip
     listed = (await api.get(f"{API}/integrations", headers=bearer(key))).json()
     assert "slack-secret" not in str(listed) and fake.TWILIO_TOKEN not in str(listed)
@@ -84,7 +94,8 @@ async def test_slack_whatsapp_twilio_teams_messages_reach_the_agent_and_replies_
     body, headers = senders.twilio_sms(fake.TWILIO_TOKEN, url, "Are pets allowed?")
     resp = await api.post(url, content=body, headers=headers)
     assert resp.status_code == 200, resp.text
-    body, headers = senders.teams_activity(TEAMS_KEY, "What time is check-out?", f"{base}/teams")
+    bearer_token = providers.teams_bearer(f"{base}/teams")
+    body, headers = senders.teams_activity(bearer_token, "What time is check-out?", f"{base}/teams")
     resp = await api.post(f"{API}/integrations/webhook/{teams['id']}", content=body, headers=headers)
     assert resp.status_code == 200, resp.text
 
@@ -145,6 +156,61 @@ async def test_bad_webhooks_are_refused_and_nothing_runs_twice(
     assert ok.status_code == 200 and ok.text == "42"
     no = await api.get(hs, params={"hub.mode": "subscribe", "hub.verify_token": "nope", "hub.challenge": "42"})
     assert no.status_code == 403
+
+
+async def test_teams_activities_need_a_genuine_bot_connector_token(
+    api: httpx.AsyncClient, providers: fake.FakeProviders, hub_worker: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hotel = await hotel_agent(api)
+    key, base = hotel.tenant.owner_key, providers.base
+    creds = {"app_id": fake.TEAMS_APP, "app_password": fake.TEAMS_PASSWORD}
+    teams = await _connect(api, key, "teams", creds, _teams_config(hotel.slug, base))
+    url, service = f"{API}/integrations/webhook/{teams['id']}", f"{base}/teams"
+    # connecting ran the connection test: the token endpoint and the signing keys were reachable
+
+    async def status(bearer_value: str, *, channel: str = "msteams", service_url: str = service) -> int:
+        body, headers = senders.teams_activity(bearer_value, "Is there a gym?", service_url, channel=channel)
+        return (await api.post(url, content=body, headers=headers)).status_code
+
+    other_key = fake.rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    forged = fake.jwt.encode(
+        {"iss": "https://api.botframework.com", "aud": fake.TEAMS_APP, "serviceUrl": service,
+         "exp": int(time.time()) + 600},
+        other_key, algorithm="RS256", headers={"kid": providers.teams_kid},
+    )  # fmt: skip
+    assert await status("") == 401  # no Authorization at all
+    assert await status("HMAC abc") == 401  # not a bearer token in bot_framework mode
+    assert await status("Bearer not-a-jwt") == 403
+    assert await status(f"Bearer {forged}") == 403  # right kid, signed by someone else
+    assert await status(providers.teams_bearer(service, app_id="another-bot")) == 403
+    assert await status(providers.teams_bearer(service, iss="https://evil.example")) == 403
+    assert await status(providers.teams_bearer(service, exp=int(time.time()) - 3600)) == 403
+    assert await status(providers.teams_bearer(f"{base}/elsewhere"), service_url=service) == 403
+    assert await status(providers.teams_bearer(service), channel="skype") == 403  # key not endorsed
+    before = len(providers.of("teams"))
+    assert await status(providers.teams_bearer(service, tid="tenant-1")) == 200  # extra claims are fine
+    await providers.wait_for("teams", before + 1)
+    await asyncio.sleep(0.3)
+    assert len(providers.of("teams")) == before + 1  # only the genuine activity was answered
+
+    # Microsoft rotates keys without notice: a token under an unknown kid refetches the key set.
+    monkeypatch.setattr(botframework, "REFRESH_FLOOR_S", 0)
+    monkeypatch.setattr(providers, "teams_kid", "rotated-key")
+    monkeypatch.setattr(providers, "teams_key", fake.rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    assert await status(providers.teams_bearer(service)) == 200
+    await providers.wait_for("teams", before + 2)
+
+    hook = await _connect(
+        api, key, "teams", creds | {"security_token": TEAMS_KEY},
+        _teams_config(hotel.slug, base, auth="outgoing_webhook"),
+    )  # fmt: skip
+    hook_url = f"{API}/integrations/webhook/{hook['id']}"
+    body, headers = senders.teams_outgoing_webhook(TEAMS_KEY, "Is there a spa?", service)
+    assert (await api.post(hook_url, content=body, headers=headers)).status_code == 200
+    wrong = senders.teams_outgoing_webhook(base64.b64encode(b"another-key").decode(), "Is there a spa?", service)
+    assert (await api.post(hook_url, content=wrong[0], headers=wrong[1])).status_code == 403
+    jwt_there = {"Authorization": providers.teams_bearer(service)}  # a JWT where the HMAC belongs
+    assert (await api.post(hook_url, content=body, headers=jwt_there)).status_code == 403
 
 
 async def test_handoff_opens_a_salesforce_case_with_the_transcript(

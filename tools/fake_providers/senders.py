@@ -90,22 +90,35 @@ def twilio_sms(
     return body, {"X-Twilio-Signature": sig, "Content-Type": "application/x-www-form-urlencoded"}
 
 
-def teams_activity(
-    security_token_b64: str, text: str, service_url: str, *, when: dt.datetime | None = None
-) -> tuple[bytes, dict[str, str]]:
+def _activity(text: str, service_url: str, when: dt.datetime | None, channel: str) -> bytes:
     stamp = (when or dt.datetime.now(dt.UTC)).isoformat().replace("+00:00", "Z")
     act: dict[str, Any] = {
         "type": "message",
         "id": uuid.uuid4().hex,
         "timestamp": stamp,
         "serviceUrl": service_url,
-        "channelId": "msteams",
+        "channelId": channel,
         "from": {"id": "29:user", "name": "User"},
         "conversation": {"id": "a:conv1"},
         "recipient": {"id": "28:bot"},
         "text": text,
     }
-    body = orjson.dumps(act)
+    return orjson.dumps(act)
+
+
+def teams_activity(
+    bearer: str, text: str, service_url: str, *, when: dt.datetime | None = None, channel: str = "msteams"
+) -> tuple[bytes, dict[str, str]]:
+    """A Bot Connector activity with its JWT (``bearer`` from ``FakeProviders.teams_bearer``)."""
+    body = _activity(text, service_url, when, channel)
+    return body, {"Authorization": bearer, "Content-Type": "application/json"}
+
+
+def teams_outgoing_webhook(
+    security_token_b64: str, text: str, service_url: str, *, when: dt.datetime | None = None
+) -> tuple[bytes, dict[str, str]]:
+    """A Teams outgoing-webhook post, signed ``HMAC <base64>`` with the webhook's security token."""
+    body = _activity(text, service_url, when, "msteams")
     mac = hmac.new(base64.b64decode(security_token_b64), body, hashlib.sha256).digest()
     return body, {"Authorization": "HMAC " + base64.b64encode(mac).decode(), "Content-Type": "application/json"}
 

@@ -11,8 +11,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import jwt
 import orjson
 import uvicorn
+from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -54,6 +56,9 @@ class FakeProviders:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.waiters: list[tuple[str, asyncio.AbstractEventLoop, asyncio.Event]] = []
+        # Bot Framework: the key the fake Bot Connector signs activities with, published as a JWKS.
+        self.teams_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.teams_kid = "fake-botframework-key"
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> FakeProviders:
@@ -84,6 +89,24 @@ class FakeProviders:
                 raise TimeoutError(f"{provider}: {len(self.of(provider))} of {count} calls after {timeout} s")
             await asyncio.sleep(0.02)
         return self.of(provider)
+
+    def teams_bearer(self, service_url: str, *, app_id: str = TEAMS_APP, **claims: Any) -> str:
+        """``Authorization`` value the Bot Connector would send with an activity for ``app_id``."""
+        now = int(time.time())
+        body = {
+            "iss": "https://api.botframework.com",
+            "aud": app_id,
+            "serviceUrl": service_url,
+            "nbf": now - 5,
+            "exp": now + 3600,
+            **claims,
+        }
+        token = jwt.encode(body, self.teams_key, algorithm="RS256", headers={"kid": self.teams_kid})
+        return f"Bearer {token}"
+
+    def _teams_jwks(self) -> dict[str, Any]:
+        raw = orjson.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.teams_key.public_key()))
+        return {"keys": [{**raw, "kid": self.teams_kid, "use": "sig", "endorsements": ["msteams"]}]}
 
     # --- the app ---------------------------------------------------------------------------
     async def _record(self, provider: str, request: Request) -> Call:
@@ -130,6 +153,18 @@ class FakeProviders:
             if form.get("client_id") != TEAMS_APP or form.get("client_secret") != TEAMS_PASSWORD:
                 return unauthorized
             return JSONResponse({"access_token": "teams-bearer", "expires_in": 3600})
+
+        async def teams_openid(_request: Request) -> Response:
+            return JSONResponse(
+                {
+                    "issuer": "https://api.botframework.com",
+                    "jwks_uri": f"{self.base}/teams/keys",
+                    "id_token_signing_alg_values_supported": ["RS256"],
+                }
+            )
+
+        async def teams_keys(_request: Request) -> Response:
+            return JSONResponse(self._teams_jwks())
 
         async def teams_reply(request: Request) -> Response:
             if not bearer(request, "teams-bearer"):
@@ -190,6 +225,8 @@ class FakeProviders:
                 Route("/twilio/2010-04-01/Accounts/{sid}.json", twilio, methods=["GET"]),
                 Route("/twilio/2010-04-01/Accounts/{sid}/Messages.json", twilio, methods=["POST"]),
                 Route("/teams/token", teams_token, methods=["POST"]),
+                Route("/teams/openid", teams_openid, methods=["GET"]),
+                Route("/teams/keys", teams_keys, methods=["GET"]),
                 Route("/teams/v3/conversations/{conv}/activities/{act}", teams_reply, methods=["POST"]),
                 Route("/sf/services/oauth2/token", sf_token, methods=["POST"]),
                 Route("/sf/services/data/{v}/sobjects/{obj}", sf_object, methods=["POST"]),

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import urllib.parse
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from pydantic import Field
 
-from va_app.integrations import http, signing
+from va_app.integrations import botframework, http, signing
 from va_app.integrations.registry import (
     Connection,
     ConnectorType,
@@ -259,24 +259,46 @@ async def _twilio_test(conn: Connection) -> None:
 
 
 class TeamsCredentials(Schema):
-    app_id: str = Field(min_length=1, max_length=200)
-    app_password: str = Field(min_length=1, max_length=500)
-    security_token: str = Field(min_length=1, max_length=500, description="base64 HMAC key of the webhook")
+    app_id: str = Field(min_length=1, max_length=200, description="the bot's Microsoft app id")
+    app_password: str = Field(min_length=1, max_length=500, description="the bot's client secret")
+    security_token: str = Field(
+        default="", max_length=500, description="base64 HMAC key; only for auth = outgoing_webhook"
+    )
 
 
 class TeamsConfig(Schema):
     agent: str = AgentRef
+    auth: Literal["bot_framework", "outgoing_webhook"] = Field(
+        default="bot_framework",
+        description="bot_framework: Bot Connector JWTs (a registered bot); outgoing_webhook: Teams HMAC",
+    )
+    openid_metadata_url: str = botframework.METADATA_URL
     token_url: str = "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token"
     service_url_prefixes: list[str] = Field(default_factory=lambda: ["https://smba.trafficmanager.net/"])
 
 
-def _teams_verify(conn: Connection, req: InboundRequest) -> None:
-    sig = _require(req, "Authorization")
-    try:
-        expected = signing.teams_signature(conn.credentials["security_token"], req.body)
-    except ValueError:
-        raise WebhookRejected(403, "bad_signature", "security token is not base64") from None
-    _check(expected, sig)
+async def _teams_verify(conn: Connection, req: InboundRequest) -> None:
+    auth = _require(req, "Authorization")
+    if conn.config.get("auth", "bot_framework") == "outgoing_webhook":
+        token = conn.credentials.get("security_token", "")
+        if not token:
+            raise WebhookRejected(403, "bad_signature", "outgoing_webhook auth needs a security_token")
+        try:
+            expected = signing.teams_signature(token, req.body)
+        except ValueError:
+            raise WebhookRejected(403, "bad_signature", "security token is not base64") from None
+        _check(expected, auth)
+        return
+    act = _json(req.body)
+    if not isinstance(act, dict):
+        raise WebhookRejected(400, "malformed", "not a Bot Framework activity")
+    await botframework.verify_activity(
+        auth,
+        app_id=conn.credentials["app_id"],
+        service_url=str(act.get("serviceUrl", "")),
+        channel_id=str(act.get("channelId", "")),
+        metadata_url=conn.config.get("openid_metadata_url") or botframework.METADATA_URL,
+    )
 
 
 def _teams_parse(conn: Connection, req: InboundRequest) -> ParsedWebhook:
@@ -321,6 +343,11 @@ async def _teams_reply(conn: Connection, msg: InboundMessage, text: str) -> None
 
 async def _teams_test(conn: Connection) -> None:
     await _teams_token(conn)
+    if conn.config.get("auth", "bot_framework") == "outgoing_webhook":
+        if not conn.credentials.get("security_token"):
+            raise http.ProviderError("teams", None, "outgoing_webhook auth needs a security_token")
+    else:
+        await botframework.signing_keys(conn.config.get("openid_metadata_url") or botframework.METADATA_URL)
 
 
 # --- Web chat widget -------------------------------------------------------------------------

@@ -10,6 +10,7 @@ end-user text and phone numbers never land in the analytics store in clear.
 
 from __future__ import annotations
 
+import inspect
 import time
 import uuid
 from dataclasses import asdict, dataclass
@@ -51,7 +52,9 @@ async def receive(integration_id: uuid.UUID, req: InboundRequest, now: float | N
         # Unknown id and unsigned look the same to a prober: both without a signature get 401 above
         # only when the id is real, so answer 401 here too rather than confirm which ids exist.
         raise WebhookRejected(401, "unsigned", "unknown integration or missing signature")
-    ctype.verify(conn, req)
+    verified = ctype.verify(conn, req)
+    if inspect.isawaitable(verified):
+        await verified
     parsed = ctype.parse(conn, req)
     moment = time.time() if now is None else now
     if parsed.timestamp is not None and abs(moment - parsed.timestamp) > REPLAY_WINDOW_S:

@@ -70,7 +70,8 @@ class ParsedWebhook:
     immediate: Any = None  # an answer the provider expects synchronously (Slack's challenge)
 
 
-Verify = Callable[[Connection, InboundRequest], None]
+# Verify may be async: some providers' signatures need a fetched key (Bot Framework's JWKS).
+Verify = Callable[[Connection, InboundRequest], Awaitable[None] | None]
 Parse = Callable[[Connection, InboundRequest], ParsedWebhook]
 Reply = Callable[[Connection, InboundMessage, str], Awaitable[None]]
 TestConnection = Callable[[Connection], Awaitable[None]]
