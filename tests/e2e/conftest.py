@@ -24,6 +24,7 @@ from core.services import EmbeddedPostgres, EmbeddedRedis, free_port
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 300.0
 STOP_TIMEOUT_S = 30.0
+_APP_LOG: list[Path] = []  # the running app's log, for the traceback check after each test
 
 
 def _tail(log_file: Path, lines: int = 40) -> str:
@@ -98,9 +99,32 @@ def console_url(
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(proc, url, log_file)
+        _APP_LOG.append(log_file)
         yield url
     finally:
         _stop(proc)
+
+
+@pytest.fixture(autouse=True)
+def no_tracebacks_in_app_log(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a browser test when the app logged a traceback while it ran.
+
+    Reflex catches an event handler's exception, logs it and leaves the page as it was, so a
+    broken handler can look like a slow one and a test can still pass; the log tells.
+    """
+    if "console_url" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("console_url")
+    log_file = _APP_LOG[-1]
+    start = log_file.stat().st_size
+    yield
+    with log_file.open("rb") as log:
+        log.seek(start)
+        new = log.read().decode(errors="replace")
+    if "Traceback (most recent call last)" in new:
+        at = new.index("Traceback (most recent call last)")
+        pytest.fail(f"the app logged a traceback during this test:\n{new[at : at + 4000]}")
 
 
 @pytest.fixture

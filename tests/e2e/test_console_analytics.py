@@ -102,6 +102,11 @@ async def test_dashboards_filter_drilldown_and_alerts(console_url: str) -> None:
                         raise
             await expect(page.locator(".transcript-turn").first).to_be_visible()
             await page.screenshot(path=str(SHOTS / "transcript.png"), full_page=True)
+            # a link to one conversation (as alert notifications send) opens its transcript
+            other = (await page.locator(".conversation-link").nth(1).inner_text()).strip()
+            await page.goto(f"{console_url}/conversations?conversation={other}")
+            await expect(page.locator("code", has_text=other)).to_be_visible(timeout=30_000)
+            await expect(page.locator(".transcript-turn .turn-reply").first).to_contain_text("We are open from 9 to 5")
 
             await page.goto(f"{console_url}/alerts")
             await expect(page.get_by_text("Add threshold rule")).to_be_visible(timeout=60_000)

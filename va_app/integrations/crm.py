@@ -19,7 +19,7 @@ from pydantic import Field
 
 from va_app.errors import InvalidInput
 from va_app.integrations import http
-from va_app.integrations.registry import Action, Connection, ConnectorType, Schema, register
+from va_app.integrations.registry import Action, Capability, Connection, ConnectorType, Schema, register
 
 # --- Salesforce (REST API, OAuth2 client credentials) -----------------------------------------
 
@@ -297,7 +297,7 @@ _HS: dict[str, Action] = {
     "create_ticket": _hs_create_ticket,
 }
 _ZD: dict[str, Action] = {"create_ticket": _zd_create_ticket, "update_ticket": _zd_update_ticket}
-_CAPS = ("outbound_action", "ticket")
+_CAPS: tuple[Capability, ...] = ("outbound_action", "ticket")
 register(
     ConnectorType("salesforce", "Salesforce", _CAPS, SalesforceCredentials, SalesforceConfig, _sf_test, actions=_SF)
 )

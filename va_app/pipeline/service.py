@@ -19,7 +19,7 @@ async def backlog() -> dict[str, Any]:
     no worker reported in the last 30 s — which is itself worth showing)."""
     redis = cache.get_redis()
     total = await redis.get(LAG_KEY)
-    topics = await redis.hgetall(LAG_TOPICS_KEY)
+    topics: dict[bytes, bytes] = await redis.hgetall(LAG_TOPICS_KEY)  # type: ignore[misc]  # redis-py types sync|async
     return {
         "total": int(total) if total is not None else None,
         "topics": {k.decode(): int(v) for k, v in topics.items()},

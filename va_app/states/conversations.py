@@ -80,10 +80,10 @@ class ConversationsState(AuthState):
         for name in FIELDS:
             setattr(self, name, params.get(name, ""))
         result = await self._search()
-        if self.selected not in {row.conversation_id for row in self.rows}:
+        if self.selected not in {row["conversation_id"] for row in self.rows}:
             self.selected, self.turns = "", []
         if params.get("conversation"):
-            return ConversationsState.open_conversation(params["conversation"], "")
+            return ConversationsState.open_conversation(params["conversation"], "")  # type: ignore[operator]
         return result
 
     @rx.event

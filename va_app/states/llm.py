@@ -14,6 +14,7 @@ import reflex as rx
 from va_app import routes
 from va_app.errors import DomainError, NotAuthenticated
 from va_app.llm import budgets, service
+from va_app.llm.budgets import BudgetUsage
 from va_app.states.auth import AuthState, error_text
 from va_app.states.formatting import stamp
 
@@ -121,7 +122,7 @@ class LLMState(AuthState):
 
     def _apply(
         self,
-        usage: list[budgets.BudgetUsage] | None,
+        usage: list[BudgetUsage] | None,
         health: list[dict[str, object]],
         models: list[service.ModelView],
         error: str,
