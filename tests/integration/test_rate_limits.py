@@ -62,13 +62,19 @@ async def test_limit_is_exact_across_processes() -> None:
 
 
 async def test_rejected_request_consumes_nothing_from_other_scope() -> None:
-    key_scope, tenant_scope = f"k:{uuid.uuid4()}", f"t:{uuid.uuid4()}"
+    key_scope, tenant_scope, shard = f"k:{uuid.uuid4()}", f"t:{uuid.uuid4()}", str(uuid.uuid4())
+    both = [ratelimit.Limit(key_scope, 3), ratelimit.Limit(tenant_scope, 10)]
     for _ in range(3):
-        assert (await ratelimit.check([ratelimit.Limit(key_scope, 3), ratelimit.Limit(tenant_scope, 10)])).allowed
-    blocked = await ratelimit.check([ratelimit.Limit(key_scope, 3), ratelimit.Limit(tenant_scope, 10)])
+        assert (await ratelimit.check(both, shard=shard)).allowed
+    blocked = await ratelimit.check(both, shard=shard)
     assert not blocked.allowed and blocked.scope == key_scope
-    tenant_only = await ratelimit.check([ratelimit.Limit(tenant_scope, 10)])
+    tenant_only = await ratelimit.check([ratelimit.Limit(tenant_scope, 10)], shard=shard)
     assert tenant_only.remaining == 10 - 3 - 1
+
+
+def test_keys_of_one_check_share_a_cluster_hash_tag() -> None:
+    keys = ratelimit.window_keys([ratelimit.Limit("key:1", 5), ratelimit.Limit("tenant:t", 9)], 42, "t")
+    assert keys == ["va:rl:{t}:key:1:42", "va:rl:{t}:key:1:41", "va:rl:{t}:tenant:t:42", "va:rl:{t}:tenant:t:41"]
 
 
 async def test_tenant_limit_applies_across_keys(api: httpx.AsyncClient) -> None:

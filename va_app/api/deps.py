@@ -30,7 +30,8 @@ async def get_principal(
                 f"tenant:{principal.tenant_id}",
                 principal.tenant_rate_limit_per_minute or ratelimit.DEFAULT_TENANT_LIMIT,
             ),
-        ]
+        ],
+        shard=str(principal.tenant_id),
     )
     headers = decision.headers()
     request.state.extra_headers = headers

@@ -4,6 +4,9 @@ One Lua script checks every scope and increments them only when all pass, so the
 exact across any number of web processes and a rejected request consumes nothing. The
 sliding-window counter weighs the previous minute by how much of it still overlaps the
 window, which avoids the double burst a fixed window allows at its edge.
+
+Every key of one check carries the same Redis Cluster hash tag (``{shard}``, the tenant for
+API requests), so the script's keys live in one slot and the check also runs on a cluster.
 """
 
 from __future__ import annotations
@@ -81,13 +84,23 @@ class Decision:
         }
 
 
-async def check(limits: list[Limit], now_ms: int | None = None) -> Decision:
-    """Count one request against every limit, or none of them when any is exhausted."""
-    now = now_ms if now_ms is not None else int(time.time() * 1000)
-    window_index = now // WINDOW_MS
+def window_keys(limits: list[Limit], window_index: int, shard: str) -> list[str]:
+    """Current and previous window counters per limit, all under the hash tag ``{shard}``."""
     keys: list[str] = []
     for limit in limits:
-        keys += [f"va:rl:{limit.scope}:{window_index}", f"va:rl:{limit.scope}:{window_index - 1}"]
+        base = f"va:rl:{{{shard}}}:{limit.scope}"
+        keys += [f"{base}:{window_index}", f"{base}:{window_index - 1}"]
+    return keys
+
+
+async def check(limits: list[Limit], now_ms: int | None = None, *, shard: str | None = None) -> Decision:
+    """Count one request against every limit, or none of them when any is exhausted.
+
+    ``shard`` (default: the first limit's scope) is the hash tag shared by every key; limits
+    checked together must be given one, e.g. the tenant id.
+    """
+    now = now_ms if now_ms is not None else int(time.time() * 1000)
+    keys = window_keys(limits, now // WINDOW_MS, shard if shard is not None else limits[0].scope)
     args = [now, WINDOW_MS, *[limit.per_minute for limit in limits]]
     redis = cache.get_redis()
     script = _scripts.get(id(redis))
