@@ -1,21 +1,30 @@
-"""The demo seed creates a usable tenant once and is safe to run again."""
+"""The demo seed creates a usable tenant once and is safe to run again: its agents answer real
+questions from their FAQs with no provider configured, and a re-run repairs a demo whose
+production versions lost their knowledge."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
 from core import db
 from core.config import get_settings
-from models import Agent, AgentVersion, AuditLog, Deployment
+from models import Agent, AgentVersion, AuditLog, Deployment, KnowledgeBase
+from models.repositories import agents as agents_repo
 from models.repositories import tenants as tenants_repo
+from tests.integration.conftest import bearer
+from va_app.auth.api_keys import create_api_key
 from va_app.auth.passwords import verify_password
+from va_app.auth.principal import Principal
+from va_app.demo.knowledge import FAQS
 from va_app.demo.seed import DEMO_AGENTS, DEMO_EVENTS, seed_demo
+from va_app.llm import budgets
 
-pytestmark = [pytest.mark.postgres, pytest.mark.clickhouse]
+pytestmark = [pytest.mark.postgres, pytest.mark.clickhouse, pytest.mark.redis]
 
 
-async def test_seed_is_complete_and_idempotent() -> None:
+async def test_seed_is_complete_and_idempotent(api: httpx.AsyncClient) -> None:
     first = await seed_demo()
     second = await seed_demo()
     assert "tenant" in first["created"]
@@ -38,9 +47,47 @@ async def test_seed_is_complete_and_idempotent() -> None:
         versions = sum(a["versions"] for a in DEMO_AGENTS)
         assert (await session.execute(count(AgentVersion))).scalar_one() == versions
         assert (await session.execute(count(Deployment))).scalar_one() == len(DEMO_AGENTS)
+        assert (await session.execute(count(KnowledgeBase))).scalar_one() == len(FAQS)
         audits = (
             await session.execute(
                 select(AuditLog).where(AuditLog.tenant_id == tenant.id, AuditLog.action == "demo.seed")
             )
         ).scalars()
         assert len(list(audits)) == 1
+
+    owner = Principal(tenant_id=tenant.id, role="owner", actor_type="cli", actor_id="test", label="test")
+    assert len(await budgets.list_budgets(owner)) == 2
+    key = (await create_api_key(owner, name="demo test", role="developer")).secret
+
+    async def ask(agent: str, question: str) -> str:
+        resp = await api.post(f"/api/v1/agents/{agent}/chat", json={"message": question}, headers=bearer(key))
+        assert resp.status_code == 200, resp.text
+        assert resp.json()["model"] == "local"  # no provider keys: answered from the knowledge base
+        return str(resp.json()["reply"])
+
+    assert "11:00" in await ask("aurora-concierge", "What time is check-out?")
+    assert "12:00" in await ask("lumen-concierge", "When do I have to check out?")
+    assert "9:00-21:00" in await ask("lumen-concierge", "What are the spa opening hours?")
+    assert "5 business days" in await ask("support-faq", "I was charged twice on my card")
+
+    # A demo seeded before it had knowledge: production serves a version without it. A re-run
+    # publishes a version with the FAQs and deploys it.
+    async with db.session_scope() as session:
+        agent = await agents_repo.get_agent_by_slug(session=session, tenant_id=tenant.id, slug="support-faq")
+        assert agent is not None
+        bare = await agents_repo.create_version(
+            session=session,
+            tenant_id=tenant.id,
+            agent_id=agent.id,
+            fields={"system_prompt": "old demo", "knowledge_base_ids": [], "change_note": "older seed"},
+        )
+        await agents_repo.create_deployment(
+            session=session,
+            tenant_id=tenant.id,
+            agent_id=agent.id,
+            environment="production",
+            version_number=bare.number,
+        )
+    third = await seed_demo()
+    assert third["created"] == ["version:support-faq"] and third["events_written"] == 0
+    assert "5 business days" in await ask("support-faq", "I was charged twice on my card")

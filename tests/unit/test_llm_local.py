@@ -28,3 +28,9 @@ def test_honest_when_nothing_is_known() -> None:
 
 def test_greeting() -> None:
     assert compose_answer("Hello there", KNOWLEDGE) == GREETING_REPLY
+
+
+def test_word_forms_meet() -> None:
+    dive = ("Q: Can I dive at the resort?\nA: The dive centre offers boat dives for 140 EUR.",)
+    assert "140 EUR" in compose_answer("Can I go diving?", dive)
+    assert "25 EUR" in compose_answer("parking?", KNOWLEDGE)

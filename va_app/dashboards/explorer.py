@@ -9,7 +9,7 @@ simply not found, never "forbidden", so ids leak nothing.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
@@ -17,6 +17,7 @@ import polars as pl
 
 from analytics.queries import explorer as eq
 from core import clickhouse
+from va_app.agents.lookup import agent_filter_value, slugs_by_id
 from va_app.auth.permissions import Perm
 from va_app.auth.principal import Principal
 from va_app.errors import InvalidInput, NotFound
@@ -85,10 +86,18 @@ def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
 async def search_conversations(
     principal: Principal, search: ConversationSearch, tenant_id: str | None = None
 ) -> list[dict[str, Any]]:
-    """Conversations matching the search, most recent activity first."""
-    query = _query(_tenant(principal, tenant_id), search)
-    frame = await clickhouse.run(eq.search_conversations, query)
-    return _rows(frame)
+    """Conversations matching the search, most recent activity first.
+
+    The agent filter takes a slug or an id (events carry ids; people know slugs), and every
+    row names its agent's slug next to the id.
+    """
+    tenant = _tenant(principal, tenant_id)
+    slugs = await slugs_by_id(tenant)
+    if search.filters.get("agent"):
+        agent = agent_filter_value(str(search.filters["agent"]), slugs)
+        search = replace(search, filters={**search.filters, "agent": agent})
+    frame = await clickhouse.run(eq.search_conversations, _query(tenant, search))
+    return [{**row, "agent_slug": slugs.get(str(row.get("agent_id")), "")} for row in _rows(frame)]
 
 
 def _turn(row: dict[str, Any]) -> dict[str, Any]:
@@ -120,9 +129,11 @@ async def conversation_transcript(
     if frame.is_empty():
         raise NotFound(f"conversation '{conversation_id}' not found")
     turns = [_turn(row) for row in frame.to_dicts()]
+    slugs = await slugs_by_id(tenant)
     return {
         "conversation_id": conversation_id,
         "agent_id": turns[0]["agent_id"],
+        "agent_slug": slugs.get(str(turns[0]["agent_id"]), ""),
         "started": turns[0]["ts"],
         "last_turn": turns[-1]["ts"],
         "turns": turns,

@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
 from analytics import anomaly
 from analytics.queries import metrics as mq
+from va_app.agents.lookup import slugs_by_id
 from va_app.auth.permissions import Perm
 from va_app.auth.principal import Principal
 from va_app.dashboards.service import DashboardRequest, resolve
@@ -37,6 +38,7 @@ class LiveDashboard:
     series: pl.DataFrame
     breakdowns: dict[str, pl.DataFrame]
     bands: pl.DataFrame  # metric, bucket, expected, lower, upper, anomalous (empty if unknown)
+    agent_slugs: dict[str, str] = field(default_factory=dict)  # agent id -> slug, for labels
 
 
 def _bands(query: mq.MetricQuery) -> pl.DataFrame:
@@ -84,7 +86,8 @@ async def live_dashboard(principal: Principal, req: DashboardRequest, tenant_id:
         principal.require(Perm.PLATFORM_ADMIN)
         tenant = tenant_id
     query = resolve(tenant, req)
-    return await asyncio.to_thread(live_frames, query)
+    live = await asyncio.to_thread(live_frames, query)
+    return replace(live, agent_slugs=await slugs_by_id(tenant))
 
 
 __all__ = ["BREAKDOWNS", "LiveDashboard", "live_dashboard"]

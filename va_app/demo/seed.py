@@ -16,7 +16,11 @@ from core.config import get_settings
 from models.repositories import agents as agents_repo
 from models.repositories import audit as audit_repo
 from models.repositories import tenants as tenants_repo
+from va_app.agents import resolver
 from va_app.auth.passwords import hash_password
+from va_app.auth.principal import Principal
+from va_app.demo.knowledge import AGENT_FAQS, ensure_demo_knowledge
+from va_app.llm import budgets
 
 DEMO_AGENTS: list[dict[str, Any]] = [
     {
@@ -80,53 +84,139 @@ async def seed_demo() -> dict[str, Any]:
         owner.is_superadmin = True
         if await tenants_repo.get_membership(session=session, tenant_id=tenant.id, user_id=owner.id) is None:
             await tenants_repo.add_membership(session=session, tenant_id=tenant.id, user_id=owner.id, role="owner")
-        agent_specs: list[generator.AgentSpec] = []
+        tenant_id, owner_id = tenant.id, owner.id
+    seeder = Principal(
+        tenant_id=tenant_id,
+        role="owner",
+        actor_type="cli",
+        actor_id="va demo seed",
+        label="va demo seed",
+        user_id=owner_id,
+    )
+    kb_ids, kb_created = await ensure_demo_knowledge(seeder)
+    created += kb_created
+    agent_specs, agents_created, refreshed = await _ensure_agents(tenant_id, owner_id, kb_ids)
+    created += agents_created
+    created += await _ensure_budgets(seeder, {slug: agent_id for slug, (agent_id, _spec) in agent_specs.items()})
+    async with db.session_scope() as session:
+        if created:
+            await audit_repo.record(
+                session=session,
+                tenant_id=tenant_id,
+                actor_type="cli",
+                actor_id=None,
+                actor_label="va demo seed",
+                action="demo.seed",
+                target_type="tenant",
+                target_id=str(tenant_id),
+                after={"created": created},
+            )
+    for agent_id in refreshed:
+        await resolver.invalidate(tenant_id, agent_id)  # serve the new version at once
+    specs = [spec for _agent_id, spec in agent_specs.values()]
+    events = await asyncio.to_thread(_seed_events, tenant_id, specs)
+    return {"tenant_id": tenant_id, "created": created, "events_written": events, "login": settings.demo_owner_email}
+
+
+async def _ensure_agents(
+    tenant_id: uuid.UUID, owner_id: uuid.UUID, kb_ids: dict[str, str]
+) -> tuple[dict[str, tuple[str, generator.AgentSpec]], list[str], list[uuid.UUID]]:
+    """The demo agents, each serving a production version that answers from its FAQs.
+
+    An agent seeded by an older release without knowledge gets one more version with it,
+    deployed to production, so a re-run repairs an existing demo instead of leaving it mute.
+    """
+    out: dict[str, tuple[str, generator.AgentSpec]] = {}
+    created: list[str] = []
+    refreshed: list[uuid.UUID] = []
+    async with db.session_scope() as session:
         for spec in DEMO_AGENTS:
-            agent = await agents_repo.get_agent_by_slug(session=session, tenant_id=tenant.id, slug=spec["slug"])
+            knowledge = [kb_ids[name] for name in AGENT_FAQS.get(spec["slug"], ()) if name in kb_ids]
+            agent = await agents_repo.get_agent_by_slug(session=session, tenant_id=tenant_id, slug=spec["slug"])
             if agent is None:
                 agent = await agents_repo.create_agent(
                     session=session,
-                    tenant_id=tenant.id,
+                    tenant_id=tenant_id,
                     slug=spec["slug"],
                     name=spec["name"],
                     description=spec["description"],
                     brand=spec["brand"],
                     channels=spec["channels"],
-                    owner_id=owner.id,
+                    owner_id=owner_id,
                     template=spec["template"],
                 )
                 for number in range(1, spec["versions"] + 1):
                     await agents_repo.create_version(
                         session=session,
-                        tenant_id=tenant.id,
+                        tenant_id=tenant_id,
                         agent_id=agent.id,
-                        fields=_version_fields(spec, number),
+                        fields=_version_fields(spec, number) | {"knowledge_base_ids": knowledge},
                     )
                 await agents_repo.create_deployment(
                     session=session,
-                    tenant_id=tenant.id,
+                    tenant_id=tenant_id,
                     agent_id=agent.id,
                     environment="production",
                     version_number=spec["versions"],
                     reason="demo seed",
                 )
                 created.append(f"agent:{spec['slug']}")
-            agent_specs.append(generator.AgentSpec(str(agent.id), tuple(range(1, spec["versions"] + 1))))
-        if created:
-            await audit_repo.record(
-                session=session,
-                tenant_id=tenant.id,
-                actor_type="cli",
-                actor_id=None,
-                actor_label="va demo seed",
-                action="demo.seed",
-                target_type="tenant",
-                target_id=str(tenant.id),
-                after={"created": created},
+            else:
+                live = await agents_repo.current_deployment(
+                    session=session, tenant_id=tenant_id, agent_id=agent.id, environment="production"
+                )
+                serving = (
+                    await agents_repo.get_version(
+                        session=session, tenant_id=tenant_id, agent_id=agent.id, number=live.version_number
+                    )
+                    if live is not None
+                    else None
+                )
+                has = set(serving.knowledge_base_ids or []) if serving is not None else set()
+                if knowledge and not set(knowledge) <= has:
+                    fields = _version_fields(spec, spec["versions"]) | {
+                        "knowledge_base_ids": sorted(has | set(knowledge)),
+                        "change_note": "answer from the brand FAQ",
+                    }
+                    version = await agents_repo.create_version(
+                        session=session, tenant_id=tenant_id, agent_id=agent.id, fields=fields
+                    )
+                    await agents_repo.create_deployment(
+                        session=session,
+                        tenant_id=tenant_id,
+                        agent_id=agent.id,
+                        environment="production",
+                        version_number=version.number,
+                        reason="demo seed: knowledge",
+                    )
+                    created.append(f"version:{spec['slug']}")
+                    refreshed.append(agent.id)
+            out[spec["slug"]] = (
+                str(agent.id),
+                generator.AgentSpec(str(agent.id), tuple(range(1, spec["versions"] + 1))),
             )
-        tenant_id = tenant.id
-    events = await asyncio.to_thread(_seed_events, tenant_id, agent_specs)
-    return {"tenant_id": tenant_id, "created": created, "events_written": events, "login": settings.demo_owner_email}
+    return out, created, refreshed
+
+
+async def _ensure_budgets(seeder: Principal, agent_ids: dict[str, str]) -> list[str]:
+    """A monthly soft budget for the tenant and a daily hard one for the support agent, so the
+    LLM page shows spend against limits from the first visit."""
+    wanted = [
+        ("tenant", None, "monthly", 500.0, False),
+        ("agent", agent_ids.get("support-faq"), "daily", 5.0, True),
+    ]
+    have = {(b.scope, b.scope_id, b.period) for b in await budgets.list_budgets(seeder)}
+    created: list[str] = []
+    for scope, scope_id, period, limit_usd, hard in wanted:
+        if scope_id is None and scope != "tenant":
+            continue
+        if (scope, scope_id, period) in have:
+            continue
+        await budgets.create_budget(
+            seeder, scope=scope, scope_id=scope_id, period=period, limit_usd=limit_usd, hard=hard
+        )
+        created.append(f"budget:{scope}:{period}")
+    return created
 
 
 def _version_fields(spec: dict[str, Any], number: int) -> dict[str, Any]:

@@ -27,7 +27,7 @@ def _input(name: str, placeholder: str, width: str = "10rem") -> rx.Component:
 def _filters() -> rx.Component:
     return rx.flex(
         _input("q", "Text in a message or reply", "16rem"),
-        _input("agent", "Agent id"),
+        _input("agent", "Agent (slug or id)"),
         _input("version", "Version", "6rem"),
         rx.select(
             OUTCOMES,

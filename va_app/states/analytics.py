@@ -20,6 +20,7 @@ import reflex as rx
 from reflex.event import EventSpec
 
 from va_app import routes
+from va_app.agents.lookup import agent_filter_value
 from va_app.dashboards import figures
 from va_app.dashboards.live import LiveDashboard, live_dashboard
 from va_app.dashboards.service import DashboardRequest
@@ -64,7 +65,11 @@ class Kpi(TypedDict):
 
 
 def _frame(live: LiveDashboard | None, name: str) -> pl.DataFrame:
-    return pl.DataFrame() if live is None else live.breakdowns.get(name, pl.DataFrame())
+    """One breakdown; agents by slug rather than the id the events carry."""
+    frame = pl.DataFrame() if live is None else live.breakdowns.get(name, pl.DataFrame())
+    if name != "agent" or live is None or frame.is_empty() or not live.agent_slugs:
+        return frame
+    return frame.with_columns(pl.col("dimension").cast(pl.Utf8).replace(live.agent_slugs))
 
 
 class AnalyticsState(AuthState):
@@ -91,7 +96,8 @@ class AnalyticsState(AuthState):
             end = dt.datetime.fromisoformat(self.custom_end).replace(tzinfo=dt.UTC)
         else:
             end, start = now, now - PRESETS.get(self.range_preset, PRESETS["24h"])
-        filters: dict[str, str | int] = {"agent": self.agent, "channel": self.channel, "model": self.model}
+        agent = agent_filter_value(self.agent, self._live.agent_slugs if self._live else {})
+        filters: dict[str, str | int] = {"agent": agent, "channel": self.channel, "model": self.model}
         if self.version.isdigit():
             filters["version"] = int(self.version)
         return DashboardRequest(

@@ -122,7 +122,7 @@ class ConversationsState(AuthState):
         self.rows = [
             ConversationRow(
                 conversation_id=r["conversation_id"],
-                agent_id=r["agent_id"],
+                agent_id=r["agent_slug"] or r["agent_id"],
                 version=str(r["version"]),
                 channel=r["channel"] or "—",
                 last_turn=stamp(r["last_turn"]),

@@ -30,7 +30,7 @@ async def list_conversations(
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
     q: Annotated[str | None, Query(max_length=200, description="text in a user message or reply")] = None,
-    agent_id: Annotated[str | None, Query(max_length=200)] = None,
+    agent_id: Annotated[str | None, Query(max_length=200, description="the agent's id or slug")] = None,
     version: Annotated[int | None, Query(ge=0)] = None,
     channel: Annotated[str | None, Query(max_length=200)] = None,
     model: Annotated[str | None, Query(max_length=200)] = None,

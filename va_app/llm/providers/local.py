@@ -44,12 +44,20 @@ class _Passage:
     order: int
 
 
+def _stem(word: str) -> str:
+    """A crude suffix stripper, so "diving" meets "dive" and "bookings" meets "booked"."""
+    for suffix in ("ing", "ed", "es", "e", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            return word[: -len(suffix)]
+    return word
+
+
 def _terms(text: str) -> list[str]:
     out = []
     for word in _WORD.findall(text.lower()):
         if word in _STOP or (len(word) < 3 and not word.isdigit()):
             continue
-        out.append(word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word)
+        out.append(word if word.isdigit() else _stem(word))
     return out
 
 
