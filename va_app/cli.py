@@ -249,7 +249,7 @@ def db_current() -> None:
 
 @demo_app.command("seed")
 def demo_seed() -> None:
-    """Create (or refresh) the demo tenant, its agents and a day of demo traffic. Idempotent."""
+    """Create (or refresh) the demo tenant, its agents, knowledge, budgets and demo traffic. Idempotent."""
     from va_app.demo.seed import seed_demo
 
     configure_logging("WARNING", json_lines=False)

@@ -43,6 +43,10 @@ def timeseries(series: pl.DataFrame, bands: pl.DataFrame, metric: str, title: st
     fig = go.Figure()
     band = bands.filter(pl.col("metric") == metric).sort("bucket") if not bands.is_empty() else bands
     if not band.is_empty():
+        # A bucket without a band (too little history, no traffic) would tear the shaded area
+        # into a misleading wedge: plot only the points that have one.
+        band = band.drop_nulls(["lower", "upper"])
+    if not band.is_empty():
         bx = _x(band)
         fig.add_scatter(
             x=bx, y=band["upper"].to_list(), mode="lines", line={"width": 0}, hoverinfo="skip", showlegend=False
@@ -76,7 +80,20 @@ def timeseries(series: pl.DataFrame, bands: pl.DataFrame, metric: str, title: st
                 marker={"color": "#ef4444", "size": 10, "symbol": "x"},
             )
     fig.update_layout(title=title, **LAYOUT)
+    _keep_series_in_view(fig, frame[metric], band)
     return fig
+
+
+def _keep_series_in_view(fig: go.Figure, values: pl.Series, band: pl.DataFrame) -> None:
+    """A bucket with a handful of turns has a very wide band (a rate of 1 in 7 is plausible);
+    let the band run off the top rather than squash the series into a flat line."""
+    shown = [float(v) for v in values.drop_nulls().cast(pl.Float64).to_list()]
+    uppers = sorted(float(v) for v in band["upper"].cast(pl.Float64).to_list()) if not band.is_empty() else []
+    if not shown or not uppers:
+        return
+    cap = 2 * max(max(shown), uppers[len(uppers) // 2])
+    if cap > 0 and uppers[-1] > cap:
+        fig.update_yaxes(range=[0, cap])
 
 
 def breakdown_bars(frame: pl.DataFrame, metric: str, title: str, label: str = "dimension") -> go.Figure:

@@ -1,5 +1,5 @@
 """Seed the demo tenant: a multi-brand hospitality group with agents, versions, deployments
-and a week of conversation traffic. Safe to run again: it fills in only what is missing."""
+and two weeks of conversation traffic. Safe to run again: it fills in only what is missing."""
 
 from __future__ import annotations
 
@@ -51,8 +51,10 @@ DEMO_AGENTS: list[dict[str, Any]] = [
         "versions": 1,
     },
 ]
-DEMO_EVENTS = 120_000
-DEMO_DAYS = 7
+# Fifteen days: the charts' expected bands learn from the week before the range shown, so a
+# "last 7 days" view needs a week more behind it.
+DEMO_EVENTS = 250_000
+DEMO_DAYS = 15
 
 
 async def seed_demo() -> dict[str, Any]:
@@ -236,7 +238,7 @@ def _version_fields(spec: dict[str, Any], number: int) -> dict[str, Any]:
 
 
 def _seed_events(tenant_id: uuid.UUID, agents: list[generator.AgentSpec]) -> int:
-    """A week of traffic, once: skipped when the demo tenant already has recent events."""
+    """DEMO_DAYS of traffic, once: skipped when the demo tenant already has recent events."""
     apply_schema()
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=DEMO_DAYS)
     if platform_queries.tenant_events_since(str(tenant_id), since) > 0:
