@@ -2,7 +2,7 @@
 
 Unlike :func:`va_app.dashboards.service.dashboard`, which shapes JSON for the API, this
 returns frames: the time series, one breakdown per dimension, the range totals and, for
-hourly charts, the anomaly detector's expected band of every point (learned from the week
+hourly charts, the anomaly detector's expected band of every point (learned from the two weeks
 before the range, so the band means "normal for this hour of the week").
 """
 
@@ -25,7 +25,9 @@ from va_app.dashboards.service import DashboardRequest, resolve
 log = logging.getLogger(__name__)
 BREAKDOWNS: tuple[mq.Dimension, ...] = ("agent", "version", "model", "provider", "channel", "intent")
 BAND_METRICS: tuple[str, ...] = ("events", "error_rate", "latency_p95")
-BAND_HISTORY = dt.timedelta(days=7)
+# Two weeks: the weekday/weekend hourly profile needs three past values per slot and the noise
+# scale a day of residuals after that, which one week of history cannot give.
+BAND_HISTORY = dt.timedelta(days=14)
 
 
 @dataclass(frozen=True)

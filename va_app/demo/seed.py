@@ -51,8 +51,8 @@ DEMO_AGENTS: list[dict[str, Any]] = [
         "versions": 1,
     },
 ]
-# Fifteen days: the charts' expected bands learn from the week before the range shown, so a
-# "last 7 days" view needs a week more behind it.
+# Fifteen days: the charts' expected bands learn from the two weeks before the range shown, so
+# the default "last 24 h" view has a band from the first visit.
 DEMO_EVENTS = 250_000
 DEMO_DAYS = 15
 
