@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from core import db
 from core.config import get_settings
 from models import Agent, AgentVersion, AuditLog, Deployment, KnowledgeBase
+from models.agents import DeploymentEvent
 from models.repositories import agents as agents_repo
 from models.repositories import tenants as tenants_repo
 from tests.integration.conftest import bearer
@@ -48,6 +49,8 @@ async def test_seed_is_complete_and_idempotent(api: httpx.AsyncClient) -> None:
         assert (await session.execute(count(AgentVersion))).scalar_one() == versions
         assert (await session.execute(count(Deployment))).scalar_one() == len(DEMO_AGENTS)
         assert (await session.execute(count(KnowledgeBase))).scalar_one() == len(FAQS)
+        # the rollout timeline shows how production got its version
+        assert (await session.execute(count(DeploymentEvent))).scalar_one() == len(DEMO_AGENTS)
         audits = (
             await session.execute(
                 select(AuditLog).where(AuditLog.tenant_id == tenant.id, AuditLog.action == "demo.seed")

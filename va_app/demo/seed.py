@@ -17,6 +17,7 @@ from models.repositories import agents as agents_repo
 from models.repositories import audit as audit_repo
 from models.repositories import tenants as tenants_repo
 from va_app.agents import resolver
+from va_app.agents.deployments import record_transition
 from va_app.auth.passwords import hash_password
 from va_app.auth.principal import Principal
 from va_app.demo.knowledge import AGENT_FAQS, ensure_demo_knowledge
@@ -97,7 +98,7 @@ async def seed_demo() -> dict[str, Any]:
     )
     kb_ids, kb_created = await ensure_demo_knowledge(seeder)
     created += kb_created
-    agent_specs, agents_created, refreshed = await _ensure_agents(tenant_id, owner_id, kb_ids)
+    agent_specs, agents_created, refreshed = await _ensure_agents(seeder, kb_ids)
     created += agents_created
     created += await _ensure_budgets(seeder, {slug: agent_id for slug, (agent_id, _spec) in agent_specs.items()})
     async with db.session_scope() as session:
@@ -121,13 +122,14 @@ async def seed_demo() -> dict[str, Any]:
 
 
 async def _ensure_agents(
-    tenant_id: uuid.UUID, owner_id: uuid.UUID, kb_ids: dict[str, str]
+    seeder: Principal, kb_ids: dict[str, str]
 ) -> tuple[dict[str, tuple[str, generator.AgentSpec]], list[str], list[uuid.UUID]]:
     """The demo agents, each serving a production version that answers from its FAQs.
 
     An agent seeded by an older release without knowledge gets one more version with it,
     deployed to production, so a re-run repairs an existing demo instead of leaving it mute.
     """
+    tenant_id, owner_id = seeder.tenant_id, seeder.user_id
     out: dict[str, tuple[str, generator.AgentSpec]] = {}
     created: list[str] = []
     refreshed: list[uuid.UUID] = []
@@ -154,7 +156,7 @@ async def _ensure_agents(
                         agent_id=agent.id,
                         fields=_version_fields(spec, number) | {"knowledge_base_ids": knowledge},
                     )
-                await agents_repo.create_deployment(
+                row = await agents_repo.create_deployment(
                     session=session,
                     tenant_id=tenant_id,
                     agent_id=agent.id,
@@ -162,6 +164,10 @@ async def _ensure_agents(
                     version_number=spec["versions"],
                     reason="demo seed",
                 )
+                await record_transition(
+                    session, seeder, row, "deployment.deployed", from_version=None, to_version=row.version_number,
+                    reason="demo seed",
+                )  # fmt: skip
                 created.append(f"agent:{spec['slug']}")
             else:
                 live = await agents_repo.current_deployment(
@@ -183,7 +189,7 @@ async def _ensure_agents(
                     version = await agents_repo.create_version(
                         session=session, tenant_id=tenant_id, agent_id=agent.id, fields=fields
                     )
-                    await agents_repo.create_deployment(
+                    row = await agents_repo.create_deployment(
                         session=session,
                         tenant_id=tenant_id,
                         agent_id=agent.id,
@@ -191,6 +197,11 @@ async def _ensure_agents(
                         version_number=version.number,
                         reason="demo seed: knowledge",
                     )
+                    await record_transition(
+                        session, seeder, row, "deployment.deployed",
+                        from_version=live.version_number if live is not None else None, to_version=version.number,
+                        reason="demo seed: answer from the brand FAQ",
+                    )  # fmt: skip
                     created.append(f"version:{spec['slug']}")
                     refreshed.append(agent.id)
             out[spec["slug"]] = (
