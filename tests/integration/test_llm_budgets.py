@@ -13,8 +13,10 @@ import pytest
 
 from core.cache import get_redis
 from core.config import LLMSettings, Settings
-from tests.factories import TenantFixture, create_tenant
+from tests.factories import TenantFixture, create_agent, create_tenant
 from tools.fake_llm import FakeLLMServer
+from va_app.auth.api_keys import create_api_key
+from va_app.errors import InvalidInput
 from va_app.llm import budgets
 from va_app.llm.budgets import BudgetGuard
 from va_app.llm.catalog import LOCAL, ModelSpec, ProviderCredential, TenantLLMConfig
@@ -150,14 +152,28 @@ async def test_key_and_agent_budgets_apply_only_to_their_scope(
     fake: FakeLLMServer, alerts: list[dict[str, Any]]
 ) -> None:
     tenant = await create_tenant()
-    await _budget(tenant, 0, scope="key", sid="key-a")
-    await _budget(tenant, 0, scope="agent", sid="agent-a", period="monthly")
+    key_a = (await create_api_key(tenant.owner(), name="a", role="developer")).key.id
+    agent_a = await create_agent(tenant)
+    await _budget(tenant, 0, scope="key", sid=str(key_a))
+    await _budget(tenant, 0, scope="agent", sid=agent_a, period="monthly")
     router = _router(fake)
     with pytest.raises(BudgetExceeded):
-        await router.complete(_request(tenant, key_id="key-a"))
+        await router.complete(_request(tenant, key_id=str(key_a)))
     with pytest.raises(BudgetExceeded):
-        await router.complete(_request(tenant, agent_id="agent-a"))
+        await router.complete(_request(tenant, agent_id=agent_a))
     assert (await router.complete(_request(tenant, key_id="key-b", agent_id="agent-b"))).cost_usd > 0
+
+
+async def test_a_budget_names_an_agent_or_key_of_its_own_tenant() -> None:
+    tenant, other = await create_tenant(), await create_tenant()
+    theirs = await create_agent(other)
+    their_key = (await create_api_key(other.owner(), name="b", role="developer")).key.id
+    for scope, sid in (("agent", theirs), ("agent", "no-such-agent"), ("key", str(their_key)), ("key", "k")):
+        with pytest.raises(InvalidInput):
+            await _budget(tenant, 1, scope=scope, sid=sid)
+    mine = await create_agent(tenant, slug="by-slug")
+    made = await _budget(tenant, 1, scope="agent", sid="by-slug")  # a slug is stored as the agent's id
+    assert made.scope_id == mine
 
 
 async def test_usage_is_attributed_to_every_payer(fake: FakeLLMServer) -> None:

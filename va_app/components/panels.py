@@ -124,7 +124,7 @@ def confirm_dialog(
     )
 
 
-def empty_row(columns: int, text: str) -> rx.Component:
+def empty_row(columns: int, text: str | rx.Var[str]) -> rx.Component:
     """A table row saying there is nothing to list."""
     return rx.table.row(
         rx.table.cell(

@@ -20,6 +20,8 @@ from core.cache import get_redis
 from core.config import get_settings
 from core.metrics import BUDGET_REJECTIONS
 from ingest.schemas import validate_event
+from models.repositories import agents as agents_repo
+from models.repositories import api_keys as keys_repo
 from models.repositories import budgets as repo
 from va_app.audit import audit
 from va_app.auth.permissions import Perm
@@ -111,6 +113,8 @@ async def create_budget(
         raise InvalidInput("limit_usd must be between 0 and 10 000 000")
     async with db.session_scope() as session:
         tid = principal.tenant_id
+        if scope_id is not None:
+            scope_id = await _own_target(session, tid, scope, scope_id)
         if await repo.find_budget(session=session, tenant_id=tid, scope=scope, scope_id=scope_id, period=period):
             raise Conflict(f"a {period} budget for this {scope} already exists; delete it first")
         budget = await repo.create_budget(
@@ -126,6 +130,30 @@ async def create_budget(
         await audit(session, principal, "budget.create", "budget", view.id, after=_audit_fields(view))
     await sync_rules(principal.tenant_id)
     return view
+
+
+async def _own_target(session: Any, tenant_id: uuid.UUID, scope: str, scope_id: str) -> str:
+    """The id of the tenant's own agent (id or slug given) or API key the budget is for.
+
+    A budget naming anything else would be accepted and never apply, which looks like a
+    limit that holds until the bill arrives; refuse it instead.
+    """
+    if scope == "agent":
+        agent = None
+        try:
+            agent = await agents_repo.get_agent(session=session, tenant_id=tenant_id, agent_id=uuid.UUID(scope_id))
+        except ValueError:
+            agent = await agents_repo.get_agent_by_slug(session=session, tenant_id=tenant_id, slug=scope_id)
+        if agent is None:
+            raise InvalidInput(f"scope_id: this tenant has no agent '{scope_id}'")
+        return str(agent.id)
+    try:
+        key = await keys_repo.get_key(session=session, tenant_id=tenant_id, key_id=uuid.UUID(scope_id))
+    except ValueError:
+        key = None
+    if key is None:
+        raise InvalidInput(f"scope_id: this tenant has no API key '{scope_id}'")
+    return str(key.id)
 
 
 async def delete_budget(principal: Principal, budget_id: uuid.UUID) -> None:

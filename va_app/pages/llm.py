@@ -1,16 +1,25 @@
-"""LLM & budgets: what is left of each budget, whether each model's circuit is closed, and prices."""
+"""LLM & budgets: what is left of each budget, whether each model's circuit is closed, and prices.
+
+Roles that may write budgets also get the "Add a budget" form and a delete button per budget
+(with a confirmation); the services check the permission again and audit every change.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import reflex as rx
 from reflex.vars import ObjectVar
 
 from va_app import routes
-from va_app.components.panels import empty_row, section_card
-from va_app.states.llm import BudgetRow, HealthRow, LLMState, ModelRow
+from va_app.components.agents import labelled
+from va_app.components.panels import confirm_dialog, empty_row, error_callout, section_card
+from va_app.states.llm import LIMIT_INPUT_ID, BudgetRow, HealthRow, LLMState, ModelRow, Option
 from va_app.templates import template
 
-BUDGET_COLUMNS = ("Scope", "Period", "Kind", "Limit", "Spent", "Remaining", "Used", "Resets (UTC)")
+BUDGET_COLUMNS = ("Scope", "Applies to", "Period", "Kind", "Limit", "Spent", "Remaining", "Used", "Resets (UTC)", "")
+HARD_HINT = "Hard: a call that would go over the limit is refused with 429 before any provider is called."
+SOFT_HINT = "Soft: calls go through; alerts fire at 50, 80 and 100 % of the limit."
 HEALTH_COLUMNS = ("Model", "Provider", "Circuit", "Calls", "Failures", "In a row", "Latency (EWMA)", "Last error")
 MODEL_COLUMNS = ("Model", "Provider", "Tier", "$ / 1k prompt", "$ / 1k completion", "Source")
 
@@ -32,9 +41,25 @@ def _header(columns: tuple[str, ...]) -> rx.Component:
     return rx.table.header(rx.table.row(*[rx.table.column_header_cell(c) for c in columns]))
 
 
+def _delete_button(row: ObjectVar[BudgetRow]) -> rx.Component:
+    label = row["period"].to(str) + " budget for " + row["target"].to(str)
+    return rx.cond(
+        LLMState.can_write,
+        rx.icon_button(
+            rx.icon("trash-2", size=15),
+            variant="ghost",
+            color_scheme="tomato",
+            aria_label="Delete budget",
+            title="Delete this budget",
+            on_click=LLMState.ask_delete(row["id"].to(str), label),  # type: ignore[operator]
+        ),
+    )
+
+
 def _budget(row: ObjectVar[BudgetRow]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.text(row["scope"], size="2")),
+        rx.table.cell(rx.text(row["target"], size="2", weight="medium")),
         rx.table.cell(rx.text(row["period"], size="2")),
         rx.table.cell(
             rx.badge(row["kind"], color_scheme=rx.cond(row["kind"] == "hard", "tomato", "gray"), variant="soft")
@@ -51,6 +76,104 @@ def _budget(row: ObjectVar[BudgetRow]) -> rx.Component:
             )
         ),
         rx.table.cell(rx.text(row["resets_at"], size="2", white_space="nowrap")),
+        rx.table.cell(_delete_button(row), text_align="right"),
+        align="center",
+        class_name="budget-row",
+    )
+
+
+def _select(options: rx.Var[list[Option]], value: rx.Var[str], on_change: Any, name: str) -> rx.Component:
+    """A select of ``Option`` rows: the label shown, the value sent (``budget-<name>`` for tests)."""
+    return rx.select.root(
+        rx.select.trigger(width="100%", placeholder="Pick one", class_name=f"budget-{name}"),
+        rx.select.content(rx.foreach(options, lambda o: rx.select.item(o["label"], value=o["value"]))),
+        value=value,
+        on_change=on_change,
+    )
+
+
+def _target_field() -> rx.Component:
+    """The agent or key a budget of that scope applies to; nothing for the whole tenant."""
+    noun = LLMState.target_noun
+    return rx.cond(
+        noun != "",
+        labelled(
+            rx.cond(LLMState.form_scope == "agent", "Agent", "API key"),
+            rx.cond(
+                LLMState.target_options.length() > 0,
+                _select(LLMState.target_options, LLMState.form_target, LLMState.set_form_target, "target"),
+                rx.text("None in this tenant yet.", size="2", color=rx.color("gray", 10), padding_y="0.4rem"),
+            ),
+        ),
+    )
+
+
+def _add_form() -> rx.Component:
+    return section_card(
+        "Add a budget",
+        "Limit LLM spend per day or month for the whole tenant, one agent or one API key.",
+        "circle-plus",
+        rx.form(
+            rx.vstack(
+                rx.grid(
+                    labelled(
+                        "Applies to",
+                        _select(LLMState.scope_options, LLMState.form_scope, LLMState.set_form_scope, "scope"),
+                    ),
+                    _target_field(),
+                    labelled(
+                        "Period",
+                        _select(LLMState.period_options, LLMState.form_period, LLMState.set_form_period, "period"),
+                    ),
+                    labelled(
+                        "Limit (USD)",
+                        rx.input(
+                            id=LIMIT_INPUT_ID,
+                            name="limit_usd",
+                            type="number",
+                            min=0,
+                            step=0.01,
+                            placeholder="e.g. 5.00",
+                            width="100%",
+                        ),
+                    ),
+                    columns="4",
+                    spacing="3",
+                    width="100%",
+                ),
+                rx.hstack(
+                    rx.switch(checked=LLMState.form_hard, on_change=LLMState.set_form_hard, class_name="budget-hard"),
+                    rx.text(rx.cond(LLMState.form_hard, HARD_HINT, SOFT_HINT), size="2", color=rx.color("gray", 11)),
+                    align="center",
+                    spacing="2",
+                ),
+                error_callout(LLMState.form_error, "form-error budget-error"),
+                rx.hstack(
+                    rx.button(rx.icon("plus", size=14), "Add budget", type="submit"), justify="end", width="100%"
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=LLMState.add_budget,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        class_name="budget-form",
+    )
+
+
+def _confirm_delete() -> rx.Component:
+    return confirm_dialog(
+        LLMState.confirm_open,
+        "Delete this budget?",
+        rx.text(
+            "The ",
+            rx.text.strong(LLMState.pending_label),
+            " is removed at once: calls are no longer limited or alerted by it. This cannot be undone.",
+        ),
+        "Delete",
+        LLMState.confirm_delete,
+        LLMState.cancel,
     )
 
 
@@ -116,12 +239,20 @@ def llm_page() -> rx.Component:
                     rx.cond(
                         LLMState.budgets.length() > 0,
                         rx.foreach(LLMState.budgets, _budget),
-                        empty_row(len(BUDGET_COLUMNS), "No budgets: calls are not limited. Create one with the API."),
+                        empty_row(
+                            len(BUDGET_COLUMNS),
+                            rx.cond(
+                                LLMState.can_write,
+                                "No budgets: calls are not limited. Add one below.",
+                                "No budgets: calls are not limited. An admin or owner can add one here.",
+                            ),
+                        ),
                     )
                 ),
                 width="100%",
             ),
         ),
+        rx.cond(LLMState.can_write, _add_form()),
         section_card(
             "Model health",
             "Circuit breaker per model deployment in this process: open circuits are skipped until a probe succeeds.",
@@ -154,6 +285,7 @@ def llm_page() -> rx.Component:
                 width="100%",
             ),
         ),
+        _confirm_delete(),
         spacing="5",
         width="100%",
     )
