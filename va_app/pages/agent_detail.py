@@ -1,14 +1,16 @@
-"""One agent: environments and rollouts, versions with diffs, and A/B experiments, in three tabs."""
+"""One agent: environments and rollouts, versions with diffs, A/B experiments and a test chat, in four tabs."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from va_app import routes
+from va_app.pages.agent_chat import try_it_tab
 from va_app.pages.agent_deploy import deploy_dialog
 from va_app.pages.agent_experiments import experiments_tab
 from va_app.pages.agent_rollouts import deployments_tab, rollback_confirm
 from va_app.pages.agent_versions import versions_tab
+from va_app.states.agent_chat import AgentChatState
 from va_app.states.agent_deploy import AgentDeployState
 from va_app.states.agent_detail import AgentDetailState
 from va_app.states.agent_experiments import AgentExperimentsState
@@ -67,16 +69,17 @@ def _header() -> rx.Component:
 @template(
     route=routes.AGENT_DETAIL,
     title="Agent",
-    description="One agent: environments, rollouts, versions and experiments.",
+    description="One agent: environments, rollouts, versions, experiments and a test chat.",
     on_load=[
         AgentDetailState.load,
         AgentVersionsState.load_versions,
         AgentExperimentsState.load_experiments,
         AgentTimelineState.load_kpis,
+        AgentChatState.reset_chat,
     ],
 )
 def agent_detail() -> rx.Component:
-    """Header with the main actions, then the three tabs and the page's dialogs."""
+    """Header with the main actions, then the four tabs and the page's dialogs."""
     s = AgentDetailState
     return rx.cond(
         s.load_error != "",
@@ -90,10 +93,12 @@ def agent_detail() -> rx.Component:
                         rx.tabs.trigger("Deployments", value="deployments"),
                         rx.tabs.trigger("Versions", value="versions"),
                         rx.tabs.trigger("Experiments", value="experiments"),
+                        rx.tabs.trigger("Try it", value="try"),
                     ),
                     rx.tabs.content(deployments_tab(), value="deployments", padding_top="1rem"),
                     rx.tabs.content(versions_tab(), value="versions", padding_top="1rem"),
                     rx.tabs.content(experiments_tab(), value="experiments", padding_top="1rem"),
+                    rx.tabs.content(try_it_tab(), value="try", padding_top="1rem"),
                     value=s.tab,
                     on_change=s.set_tab,
                     width="100%",

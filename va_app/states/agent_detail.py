@@ -24,7 +24,7 @@ from va_app.states.auth import AuthState, error_text
 from va_app.states.formatting import stamp
 
 HISTORY_LIMIT = 100
-TABS = ("deployments", "versions", "experiments")
+TABS = ("deployments", "versions", "experiments", "try")
 KIND_LABELS = {
     "deployment.deployed": "deployed",
     "deployment.rolled_back": "rolled back",
