@@ -17,6 +17,10 @@ import polars as pl
 from core import clickhouse
 from core.config import get_settings
 
+# Turns from the console's "Try it" tab: operators testing a version, not its users. They stay
+# in the dashboards (as their own channel) but never decide a rollout or an experiment.
+OPERATOR_TEST_CHANNEL = "console"
+
 COLUMNS = (
     "version",
     "events",
@@ -46,6 +50,7 @@ def build_sql(
         "agent": agent_id,
         "start": start.astimezone(dt.UTC).replace(tzinfo=None),
         "end": end.astimezone(dt.UTC).replace(tzinfo=None),
+        "test_channel": OPERATOR_TEST_CHANNEL,
     }
     version_filter = ""
     if versions:
@@ -73,6 +78,7 @@ def build_sql(
         WHERE tenant_id = {{tenant:UUID}}
           AND agent_id = {{agent:String}}
           AND type = 'conversation.logs'
+          AND channel != {{test_channel:String}}
           AND ts >= {{start:DateTime64(3, 'UTC')}}
           AND ts < {{end:DateTime64(3, 'UTC')}}
           {version_filter}

@@ -19,7 +19,7 @@ from reflex.event import EventSpec
 
 from core.logs import request_id_var
 from va_app.agents.resolver import ENVIRONMENTS
-from va_app.conversations import runtime
+from va_app.conversations.console import CHANNEL, console_chat
 from va_app.conversations.context import new_conversation_id
 from va_app.conversations.turn import ChatInput, ChatOutput
 from va_app.errors import DomainError, NotAuthenticated
@@ -28,7 +28,6 @@ from va_app.states.auth import error_text
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "console"
 INPUT_ID = "chat-message"
 DEFAULT_ENVIRONMENT = "production"
 
@@ -190,7 +189,7 @@ class AgentChatState(AgentDetailState):
             return
         yield [rx.set_value(INPUT_ID, ""), rx.scroll_to(INPUT_ID, align_to_top=False)]
         try:
-            out = await runtime.chat(principal, slug, inp)
+            out = await console_chat(principal, slug, inp)
             turn = _answered(message, out)
         except DomainError as exc:
             out, turn = None, _unanswered(message, error_text(exc))

@@ -1,0 +1,52 @@
+"""Rollouts and experiments judge versions by their users' turns: operators testing a version
+from the console's Try it tab (channel ``console``) are left out of the decision."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import orjson
+import pytest
+
+from analytics.queries.variants import OPERATOR_TEST_CHANNEL, version_stats
+from core.bus import BusMessage
+from ingest.processors import process
+from ingest.schemas import validate_event
+from ingest.writers import write_events
+
+pytestmark = [pytest.mark.clickhouse]
+
+
+def _turns(tenant: str, agent: str, channel: str, outcome: str, n: int, at: dt.datetime) -> list[dict]:
+    return [
+        validate_event(
+            {
+                "type": "conversation.logs",
+                "ts": (at + dt.timedelta(seconds=i)).isoformat(),
+                "payload": {
+                    "agent_id": agent,
+                    "version": 2,
+                    "conversation_id": f"{channel}-{i}",
+                    "channel": channel,
+                    "outcome": outcome,
+                    "latency_ms": 100,
+                },
+            },
+            tenant,
+        ).model_dump(mode="json")
+        for i in range(n)
+    ]
+
+
+def test_console_turns_do_not_count_for_rollouts_and_experiments() -> None:
+    tenant, agent = str(uuid.uuid4()), "checkout-bot"
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=30)
+    events = _turns(tenant, agent, "web", "answered", 40, start)
+    events += _turns(tenant, agent, OPERATOR_TEST_CHANNEL, "error", 10, start)  # an operator poking at it
+    message = BusMessage("conversation.logs", tenant, orjson.dumps({"events": events}), "1-0")
+    write_events(process([message]), token=f"test-{uuid.uuid4()}")
+
+    stats = version_stats(tenant, agent, start - dt.timedelta(minutes=1), start + dt.timedelta(minutes=5))
+    row = stats.row(0, named=True)
+    assert row["version"] == 2 and row["events"] == 40 and row["errors"] == 0
