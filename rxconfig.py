@@ -19,5 +19,6 @@ config = rx.Config(
     deploy_url=os.environ.get("VA_PUBLIC_URL", f"http://localhost:{_PORT}"),
     show_built_with_reflex=False,
     disable_plugins=[SitemapPlugin],
+    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(appearance="light", accent_color="indigo", radius="medium"))],
     **({"bun_path": _BUN} if _BUN.exists() else {}),
 )

@@ -10,8 +10,5 @@ from va_app.runtime import lifespan
 
 api = build_api()
 
-app = rx.App(
-    api_transformer=[api, with_request_context],
-    theme=rx.theme(appearance="light", accent_color="indigo", radius="medium"),
-)
+app = rx.App(api_transformer=[api, with_request_context])  # the theme is set in rxconfig.py
 app.register_lifespan_task(lifespan)
