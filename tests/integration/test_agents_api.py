@@ -206,7 +206,7 @@ async def test_bad_deploy_requests_are_4xx_json(api: httpx.AsyncClient, body: di
     assert set(resp.json()["error"]) >= {"code", "message"}
 
 
-async def _gradual(api: httpx.AsyncClient, h: dict) -> tuple[str, dict]:
+async def _gradual(api: httpx.AsyncClient, h: dict, **extra: object) -> tuple[str, dict]:
     agent = await _agent(api, h)
     await _version(api, h, agent)
     await _version(api, h, agent, system_prompt="v2")
@@ -221,6 +221,7 @@ async def _gradual(api: httpx.AsyncClient, h: dict) -> tuple[str, dict]:
         strategy="gradual",
         schedule=[{"percent": 10, "hold_seconds": 60}, {"percent": 50, "hold_seconds": 60}, {"percent": 100}],
         reason="new prompt",
+        **extra,
     )
     assert resp.status_code == 200, resp.text
     deployment = resp.json()
@@ -268,7 +269,10 @@ async def test_gradual_rollout_rolls_back_automatically_on_errors(api: httpx.Asy
 async def test_healthy_gradual_rollout_advances_then_completes(api: httpx.AsyncClient) -> None:
     tenant = await create_tenant()
     h = bearer(tenant.owner_key)
-    agent, deployment = await _gradual(api, h)
+    # Both versions get the same synthetic traffic, but the stable slice is ~240 turns and where
+    # the generator puts them depends on the wall clock: about one start time in 400 gives it a
+    # handoff rate 5 points under the candidate's. This test is about advancing, so it allows that.
+    agent, deployment = await _gradual(api, h, thresholds={"max_handoff_rate_increase": 0.15})
     started = dt.datetime.fromisoformat(deployment["step_started_at"])
     _traffic(str(tenant.tenant_id), agent, started + dt.timedelta(seconds=1), started + dt.timedelta(seconds=50), 12)
 

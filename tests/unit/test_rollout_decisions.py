@@ -100,3 +100,22 @@ def test_bad_schedules_are_rejected(schedule: list) -> None:
 def test_default_schedule() -> None:
     steps = rollout.parse_schedule(None)
     assert [s.percent for s in steps] == [5, 25, 50, 100]
+
+
+def test_a_small_stable_slice_swinging_low_is_not_a_regression() -> None:
+    # Seen in CI: 243 stable turns (about 100 conversations) with 1.2 % handoffs against the
+    # candidate's 6.6 % over 900 conversations. Turns of a conversation hand off together, so
+    # this is noise, not a worse version.
+    stable = Kpis(events=243, conversations=100, error_rate=0.004, latency_p95=900, handoff_rate=0.012)
+    candidate = Kpis(events=2158, conversations=900, error_rate=0.004, latency_p95=900, handoff_rate=0.066)
+    assert rollout.regression(stable, candidate, Thresholds()) is None
+    # the same gap over many conversations is real
+    many = Kpis(events=24_300, conversations=10_000, error_rate=0.004, latency_p95=900, handoff_rate=0.012)
+    assert "handoff rate" in (rollout.regression(many, candidate, Thresholds()) or "")
+
+
+def test_rate_is_higher_is_a_one_sided_test() -> None:
+    assert rollout.rate_is_higher(0.01, 5000, 0.03, 5000)
+    assert not rollout.rate_is_higher(0.03, 5000, 0.01, 5000)
+    assert not rollout.rate_is_higher(0.01, 50, 0.03, 50)
+    assert not rollout.rate_is_higher(0.01, 0, 0.5, 100)

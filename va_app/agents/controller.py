@@ -62,6 +62,7 @@ def _kpis(frame: pl.DataFrame, version: int | None) -> rollout.Kpis | None:
         error_rate=float(row["error_rate"] or 0),
         latency_p95=float(row["latency_p95"] or 0),
         handoff_rate=float(row["handoff_rate"] or 0),
+        conversations=int(row["conversations"] or 0),
     )
 
 

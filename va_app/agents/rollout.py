@@ -12,6 +12,7 @@ traffic to judge (good versions should prove themselves).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -34,6 +35,13 @@ class Kpis:
     error_rate: float = 0.0
     latency_p95: float = 0.0
     handoff_rate: float = 0.0
+    conversations: int = 0  # distinct conversations: the sample size for rate comparisons
+
+    @property
+    def sample(self) -> int:
+        """Turns of one conversation fail or hand off together, so a rate is only as sure as
+        the number of conversations behind it (turns when that is unknown)."""
+        return self.conversations or self.events
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,20 @@ def parse_schedule(raw: Sequence[dict[str, Any]] | None) -> list[Step]:
     return steps
 
 
+# One-sided z for "the candidate's rate is really higher" (1 % false alarms): a small stable
+# slice (10 % of traffic for a few minutes) swings by several points on its own.
+SIGNIFICANT_Z = 2.33
+
+
+def rate_is_higher(stable_rate: float, stable_n: int, candidate_rate: float, candidate_n: int) -> bool:
+    """Two-proportion z-test, one-sided: is the candidate's rate above the stable one's?"""
+    if stable_n <= 0 or candidate_n <= 0 or candidate_rate <= stable_rate:
+        return False
+    pooled = (stable_rate * stable_n + candidate_rate * candidate_n) / (stable_n + candidate_n)
+    spread = math.sqrt(pooled * (1 - pooled) * (1 / stable_n + 1 / candidate_n))
+    return spread == 0 or (candidate_rate - stable_rate) / spread > SIGNIFICANT_Z
+
+
 def regression(stable: Kpis | None, candidate: Kpis, th: Thresholds) -> str | None:
     """Why the candidate regressed, or None. Judged only with ``min_events`` of candidate traffic."""
     if candidate.events < th.min_events:
@@ -99,7 +121,9 @@ def regression(stable: Kpis | None, candidate: Kpis, th: Thresholds) -> str | No
         return f"error rate {candidate.error_rate:.1%} is over the {th.max_error_rate:.1%} limit"
     if stable is None or stable.events < th.min_events:
         return None
-    if candidate.error_rate > stable.error_rate + th.max_error_rate_increase:
+    if candidate.error_rate > stable.error_rate + th.max_error_rate_increase and rate_is_higher(
+        stable.error_rate, stable.sample, candidate.error_rate, candidate.sample
+    ):
         return (
             f"error rate {candidate.error_rate:.1%} vs {stable.error_rate:.1%} on the stable version "
             f"(more than +{th.max_error_rate_increase:.1%})"
@@ -109,7 +133,9 @@ def regression(stable: Kpis | None, candidate: Kpis, th: Thresholds) -> str | No
             f"p95 latency {candidate.latency_p95:.0f} ms vs {stable.latency_p95:.0f} ms on the stable version "
             f"(more than x{th.max_latency_p95_ratio:g})"
         )
-    if candidate.handoff_rate > stable.handoff_rate + th.max_handoff_rate_increase:
+    if candidate.handoff_rate > stable.handoff_rate + th.max_handoff_rate_increase and rate_is_higher(
+        stable.handoff_rate, stable.sample, candidate.handoff_rate, candidate.sample
+    ):
         return (
             f"handoff rate {candidate.handoff_rate:.1%} vs {stable.handoff_rate:.1%} on the stable version "
             f"(more than +{th.max_handoff_rate_increase:.1%})"
