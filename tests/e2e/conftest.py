@@ -9,17 +9,20 @@ another. The first production build compiles the frontend, hence the long start 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from playwright.async_api import Browser, async_playwright
 
 from core.services import EmbeddedPostgres, EmbeddedRedis, free_port
+from tests.e2e.browser import CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 300.0
@@ -103,6 +106,19 @@ def console_url(
         yield url
     finally:
         _stop(proc)
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """The OS package ``chromium`` driven by Playwright (never a downloaded browser)."""
+    chromium = shutil.which("chromium")
+    assert chromium, "the OS package `chromium` is required for browser tests"
+    async with async_playwright() as pw:
+        launched = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            await launched.close()
 
 
 @pytest.fixture(autouse=True)

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
-from tests.e2e.test_console_overview import CHROMIUM_ARGS
+from tests.e2e.browser import signed_in_page
 from tests.factories import create_tenant
 from tests.integration.chat_setup import hotel_agent
 from va_app import routes
@@ -40,10 +39,9 @@ async def _ask(page: Page, message: str, *, press_enter: bool) -> None:
         await page.get_by_role("button", name="Send").click()
 
 
-async def test_try_it_tab_chats_with_the_deployed_agent(console_url: str, tmp_path: Path) -> None:
+async def test_try_it_tab_chats_with_the_deployed_agent(browser: Browser, console_url: str, tmp_path: Path) -> None:
     from va_app.auth.login import login
     from va_app.conversations import context
-    from va_app.states.auth import SESSION_COOKIE
 
     tenant = await create_tenant("Try It Co", owner_password=PASSWORD)
     async with httpx.AsyncClient(base_url=console_url, timeout=60) as api:
@@ -53,69 +51,60 @@ async def test_try_it_tab_chats_with_the_deployed_agent(console_url: str, tmp_pa
     shots = Path(os.environ.get("E2E_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
 
-    chromium = shutil.which("chromium")
-    assert chromium, "the OS package `chromium` is required for browser tests"
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            ctx = await browser.new_context(viewport={"width": 1440, "height": 1000})
-            await ctx.add_cookies([{"name": SESSION_COOKIE, "value": session.session_token, "url": console_url}])
-            page = await ctx.new_page()
-            await page.goto(f"{console_url}{routes.agent_path(hotel.slug)}")
-            await page.get_by_role("tab", name="Try it").click()
+    page = await signed_in_page(browser, console_url, session.session_token)
+    await page.goto(f"{console_url}{routes.agent_path(hotel.slug)}")
+    await page.get_by_role("tab", name="Try it").click()
 
-            await expect(page.locator("#chat-env")).to_contain_text("production · v2", timeout=60_000)
-            await expect(page.locator(".chat-empty")).to_be_visible()
-            conversation = page.locator(".chat-conversation")
-            await expect(conversation).to_have_text(re.compile(r"^conv_\w+$"))
-            first_id = await conversation.inner_text()
+    await expect(page.locator("#chat-env")).to_contain_text("production · v2", timeout=60_000)
+    await expect(page.locator(".chat-empty")).to_be_visible()
+    conversation = page.locator(".chat-conversation")
+    await expect(conversation).to_have_text(re.compile(r"^conv_\w+$"))
+    first_id = await conversation.inner_text()
 
-            # First turn, sent with Enter: the FAQ's answer, made by v2 of the local model
-            await _ask(page, "What time is check-out?", press_enter=True)
-            turns = page.locator(".chat-turn")
-            await expect(turns).to_have_count(1, timeout=TIMEOUT_MS)
-            first = turns.nth(0)
-            await expect(first.locator(".chat-message")).to_have_text("What time is check-out?")
-            await expect(first.locator(".chat-reply")).to_contain_text("11:00", timeout=TIMEOUT_MS)
-            await expect(first.locator(".chat-version")).to_have_text(re.compile(r"^v\d+$"))
-            await expect(first.locator(".chat-version")).to_have_text("v2")
-            await expect(first.locator(".chat-outcome")).to_have_text("answered")
-            await expect(first.locator(".chat-model")).to_have_text("local")
-            await expect(first.locator(".chat-cache")).to_have_text("none")
-            await expect(first.locator(".chat-latency")).to_have_text(re.compile(r"^\d+ ms$"))
-            await expect(first.locator(".chat-cost")).to_have_text(re.compile(r"^\$[\d.]+$"))
-            await expect(first.locator(".chat-source").first).to_contain_text("faq.csv")
-            await expect(page.get_by_role("button", name="Send")).to_be_enabled()
-            await expect(page.locator("#chat-message")).to_have_value("")
+    # First turn, sent with Enter: the FAQ's answer, made by v2 of the local model
+    await _ask(page, "What time is check-out?", press_enter=True)
+    turns = page.locator(".chat-turn")
+    await expect(turns).to_have_count(1, timeout=TIMEOUT_MS)
+    first = turns.nth(0)
+    await expect(first.locator(".chat-message")).to_have_text("What time is check-out?")
+    await expect(first.locator(".chat-reply")).to_contain_text("11:00", timeout=TIMEOUT_MS)
+    await expect(first.locator(".chat-version")).to_have_text(re.compile(r"^v\d+$"))
+    await expect(first.locator(".chat-version")).to_have_text("v2")
+    await expect(first.locator(".chat-outcome")).to_have_text("answered")
+    await expect(first.locator(".chat-model")).to_have_text("local")
+    await expect(first.locator(".chat-cache")).to_have_text("none")
+    await expect(first.locator(".chat-latency")).to_have_text(re.compile(r"^\d+ ms$"))
+    await expect(first.locator(".chat-cost")).to_have_text(re.compile(r"^\$[\d.]+$"))
+    await expect(first.locator(".chat-source").first).to_contain_text("faq.csv")
+    await expect(page.get_by_role("button", name="Send")).to_be_enabled()
+    await expect(page.locator("#chat-message")).to_have_value("")
 
-            # Follow-ups with the Send button continue the same conversation; asking for a person hands off
-            await _ask(page, "Is breakfast included?", press_enter=False)
-            await expect(turns).to_have_count(2, timeout=TIMEOUT_MS)
-            await expect(turns.nth(1).locator(".chat-reply")).to_contain_text("6:30", timeout=TIMEOUT_MS)
-            await _ask(page, "I want to talk to a person please", press_enter=True)
-            await expect(turns).to_have_count(3, timeout=TIMEOUT_MS)
-            third = turns.nth(2)
-            await expect(third.locator(".chat-outcome")).to_have_text("handoff", timeout=TIMEOUT_MS)
-            await expect(third.locator(".chat-handoff")).to_contain_text("Handed over to a person")
-            await expect(conversation).to_have_text(first_id)
-            await page.screenshot(path=str(shots / "agent-try-it.png"), full_page=True)
+    # Follow-ups with the Send button continue the same conversation; asking for a person hands off
+    await _ask(page, "Is breakfast included?", press_enter=False)
+    await expect(turns).to_have_count(2, timeout=TIMEOUT_MS)
+    await expect(turns.nth(1).locator(".chat-reply")).to_contain_text("6:30", timeout=TIMEOUT_MS)
+    await _ask(page, "I want to talk to a person please", press_enter=True)
+    await expect(turns).to_have_count(3, timeout=TIMEOUT_MS)
+    third = turns.nth(2)
+    await expect(third.locator(".chat-outcome")).to_have_text("handoff", timeout=TIMEOUT_MS)
+    await expect(third.locator(".chat-handoff")).to_contain_text("Handed over to a person")
+    await expect(conversation).to_have_text(first_id)
+    await page.screenshot(path=str(shots / "agent-try-it.png"), full_page=True)
 
-            state = await context.load(tenant.tenant_id, hotel.agent_id, "production", first_id)
-            assert state.turn_count == 3, "the runtime kept one conversation for all three turns"
+    state = await context.load(tenant.tenant_id, hotel.agent_id, "production", first_id)
+    assert state.turn_count == 3, "the runtime kept one conversation for all three turns"
 
-            # New conversation: empty transcript, another id
-            await page.get_by_role("button", name="New conversation").click()
-            await expect(turns).to_have_count(0, timeout=TIMEOUT_MS)
-            await expect(page.locator(".chat-empty")).to_be_visible()
-            await expect(conversation).not_to_have_text(first_id)
+    # New conversation: empty transcript, another id
+    await page.get_by_role("button", name="New conversation").click()
+    await expect(turns).to_have_count(0, timeout=TIMEOUT_MS)
+    await expect(page.locator(".chat-empty")).to_be_visible()
+    await expect(conversation).not_to_have_text(first_id)
 
-            # Staging serves v2 too; the same question is now an answer-cache hit
-            await page.locator("#chat-env").click()
-            await page.get_by_role("option", name="staging · v2").click()
-            await expect(page.locator("#chat-env")).to_contain_text("staging")
-            await _ask(page, "What time is check-out?", press_enter=True)
-            await expect(turns).to_have_count(1, timeout=TIMEOUT_MS)
-            await expect(turns.nth(0).locator(".chat-reply")).to_contain_text("11:00", timeout=TIMEOUT_MS)
-            await expect(turns.nth(0).locator(".chat-cache")).to_have_text(re.compile("^(exact|semantic)$"))
-        finally:
-            await browser.close()
+    # Staging serves v2 too; the same question is now an answer-cache hit
+    await page.locator("#chat-env").click()
+    await page.get_by_role("option", name="staging · v2").click()
+    await expect(page.locator("#chat-env")).to_contain_text("staging")
+    await _ask(page, "What time is check-out?", press_enter=True)
+    await expect(turns).to_have_count(1, timeout=TIMEOUT_MS)
+    await expect(turns.nth(0).locator(".chat-reply")).to_contain_text("11:00", timeout=TIMEOUT_MS)
+    await expect(turns.nth(0).locator(".chat-cache")).to_have_text(re.compile("^(exact|semantic)$"))

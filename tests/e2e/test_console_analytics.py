@@ -7,15 +7,14 @@ the tenant's alert rules.
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import Browser, expect
 
-from tests.e2e.test_console_overview import CHROMIUM_ARGS
+from tests.e2e.browser import signed_in_page
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/va-analytics-shots")
@@ -49,10 +48,9 @@ def _events(n: int) -> list[dict]:
 
 
 @pytest.mark.timeout(900)
-async def test_dashboards_filter_drilldown_and_alerts(console_url: str) -> None:
+async def test_dashboards_filter_drilldown_and_alerts(browser: Browser, console_url: str) -> None:
     from tests.factories import create_key, create_tenant
     from va_app.auth.login import login
-    from va_app.states.auth import SESSION_COOKIE
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     tenant = await create_tenant(owner_password="analytics-owner-pw")
@@ -63,55 +61,45 @@ async def test_dashboards_filter_drilldown_and_alerts(console_url: str) -> None:
         )
         assert resp.status_code == 202, resp.text
     session = await login(tenant.provisioned.owner_email, "analytics-owner-pw")
-    chromium = shutil.which("chromium")
-    assert chromium
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    page = await signed_in_page(browser, console_url, session.session_token, height=1100)
+    await page.goto(f"{console_url}/analytics")
+    # the ingest worker stores the events within seconds; the page refreshes itself
+    volume = page.locator(".kpi-value").first
+    await expect(volume).to_have_text("48", timeout=60_000)
+    await expect(page.locator(".chart-volume .js-plotly-plot")).to_be_visible()
+    await expect(page.locator(".chart-agents .js-plotly-plot g.point").first).to_be_visible()
+    await page.screenshot(path=str(SHOTS / "analytics.png"), full_page=True)
+
+    await page.locator(".rt-SelectTrigger").nth(4).click()
+    await page.get_by_role("option", name="whatsapp").click()
+    await expect(volume).to_have_text("16", timeout=30_000)
+    await page.screenshot(path=str(SHOTS / "analytics-filtered.png"), full_page=True)
+
+    await page.locator(".chart-agents g.point path").first.click(force=True)
+    await page.wait_for_url("**/conversations**", timeout=30_000)
+    link = page.locator(".conversation-link").first
+    await expect(link).to_be_visible(timeout=30_000)
+    # The page's on_load search can finish after the click and re-render the list, so
+    # try a few times until the transcript shows the reply.
+    reply = page.locator(".transcript-turn .turn-reply").first
+    for attempt in range(3):
+        await link.click()
         try:
-            page = await browser.new_page(viewport={"width": 1440, "height": 1100})
-            await page.context.add_cookies(
-                [{"name": SESSION_COOKIE, "value": session.session_token or "", "url": console_url}]
-            )
-            await page.goto(f"{console_url}/analytics")
-            # the ingest worker stores the events within seconds; the page refreshes itself
-            volume = page.locator(".kpi-value").first
-            await expect(volume).to_have_text("48", timeout=60_000)
-            await expect(page.locator(".chart-volume .js-plotly-plot")).to_be_visible()
-            await expect(page.locator(".chart-agents .js-plotly-plot g.point").first).to_be_visible()
-            await page.screenshot(path=str(SHOTS / "analytics.png"), full_page=True)
+            await expect(reply).to_contain_text("We are open from 9 to 5", timeout=20_000)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
+    await expect(page.locator(".transcript-turn").first).to_be_visible()
+    await page.screenshot(path=str(SHOTS / "transcript.png"), full_page=True)
+    # a link to one conversation (as alert notifications send) opens its transcript
+    other = (await page.locator(".conversation-link").nth(1).inner_text()).strip()
+    await page.goto(f"{console_url}/conversations?conversation={other}")
+    await expect(page.locator("code", has_text=other)).to_be_visible(timeout=30_000)
+    await expect(page.locator(".transcript-turn .turn-reply").first).to_contain_text("We are open from 9 to 5")
 
-            await page.locator(".rt-SelectTrigger").nth(4).click()
-            await page.get_by_role("option", name="whatsapp").click()
-            await expect(volume).to_have_text("16", timeout=30_000)
-            await page.screenshot(path=str(SHOTS / "analytics-filtered.png"), full_page=True)
-
-            await page.locator(".chart-agents g.point path").first.click(force=True)
-            await page.wait_for_url("**/conversations**", timeout=30_000)
-            link = page.locator(".conversation-link").first
-            await expect(link).to_be_visible(timeout=30_000)
-            # The page's on_load search can finish after the click and re-render the list, so
-            # try a few times until the transcript shows the reply.
-            reply = page.locator(".transcript-turn .turn-reply").first
-            for attempt in range(3):
-                await link.click()
-                try:
-                    await expect(reply).to_contain_text("We are open from 9 to 5", timeout=20_000)
-                    break
-                except AssertionError:
-                    if attempt == 2:
-                        raise
-            await expect(page.locator(".transcript-turn").first).to_be_visible()
-            await page.screenshot(path=str(SHOTS / "transcript.png"), full_page=True)
-            # a link to one conversation (as alert notifications send) opens its transcript
-            other = (await page.locator(".conversation-link").nth(1).inner_text()).strip()
-            await page.goto(f"{console_url}/conversations?conversation={other}")
-            await expect(page.locator("code", has_text=other)).to_be_visible(timeout=30_000)
-            await expect(page.locator(".transcript-turn .turn-reply").first).to_contain_text("We are open from 9 to 5")
-
-            await page.goto(f"{console_url}/alerts")
-            await expect(page.get_by_text("Add threshold rule")).to_be_visible(timeout=60_000)
-            await page.get_by_role("button", name="Add threshold rule").click()
-            await expect(page.get_by_text("error_rate > 0.05").first).to_be_visible(timeout=30_000)
-            await page.screenshot(path=str(SHOTS / "alerts.png"), full_page=True)
-        finally:
-            await browser.close()
+    await page.goto(f"{console_url}/alerts")
+    await expect(page.get_by_text("Add threshold rule")).to_be_visible(timeout=60_000)
+    await page.get_by_role("button", name="Add threshold rule").click()
+    await expect(page.get_by_text("error_rate > 0.05").first).to_be_visible(timeout=30_000)
+    await page.screenshot(path=str(SHOTS / "alerts.png"), full_page=True)

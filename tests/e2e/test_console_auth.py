@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pyotp
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
-from tests.e2e.test_console_overview import CHROMIUM_ARGS
 from tests.factories import TenantFixture, create_tenant
 
 PASSWORD = "correct-horse-battery-staple"
@@ -33,18 +31,6 @@ def shots(tmp_path: Path) -> Path:
     target = Path(os.environ.get("E2E_SCREENSHOTS") or tmp_path)
     target.mkdir(parents=True, exist_ok=True)
     return target
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    chromium = shutil.which("chromium")
-    assert chromium, "the OS package `chromium` is required for browser tests"
-    async with async_playwright() as pw:
-        launched = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 @pytest.fixture

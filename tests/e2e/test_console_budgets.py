@@ -4,15 +4,14 @@ service refuse a duplicate in plain words, deletes it after a confirmation; a vi
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
-from tests.e2e.test_console_overview import CHROMIUM_ARGS
+from tests.e2e.browser import signed_in_page
 from tests.factories import TenantFixture, create_tenant
 from tests.integration.chat_setup import API
 from tests.integration.conftest import bearer
@@ -43,16 +42,15 @@ async def _pick(page: Page, trigger: str, option: str) -> None:
     await page.get_by_role("option", name=option, exact=True).click()
 
 
-async def _open(page: Page, url: str, token: str) -> None:
-    from va_app.states.auth import SESSION_COOKIE
-
-    await page.context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": url}])
+async def _open(page: Page, url: str) -> None:
     await page.goto(f"{url}/llm")
     await expect(page.get_by_text("Model catalog")).to_be_visible(timeout=60_000)
 
 
 @pytest.mark.timeout(600)
-async def test_owner_adds_and_deletes_a_budget_viewer_only_reads(console_url: str, tmp_path: Path) -> None:
+async def test_owner_adds_and_deletes_a_budget_viewer_only_reads(
+    browser: Browser, console_url: str, tmp_path: Path
+) -> None:
     from va_app.auth.login import login
     from va_app.auth.users import invite_member
 
@@ -65,81 +63,74 @@ async def test_owner_adds_and_deletes_a_budget_viewer_only_reads(console_url: st
     invited = await invite_member(tenant.owner(), email=f"viewer-{slug}@example.com", role="viewer")
     assert invited.temporary_password
     viewer = await login(invited.member.email, invited.temporary_password)
-    chromium = shutil.which("chromium")
-    assert chromium, "the OS package `chromium` is required for browser tests"
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            page = await browser.new_page(viewport={"width": 1440, "height": 1000})
-            await _open(page, console_url, owner.session_token or "")
-            await expect(page.get_by_text("No budgets: calls are not limited. Add one below.")).to_be_visible(
-                timeout=TIMEOUT_MS
-            )
-            form = page.locator(".budget-form")
-            await expect(form).to_be_visible()
-            add = form.get_by_role("button", name="Add budget")
+    page = await signed_in_page(browser, console_url, owner.session_token)
+    await _open(page, console_url)
+    await expect(page.get_by_text("No budgets: calls are not limited. Add one below.")).to_be_visible(
+        timeout=TIMEOUT_MS
+    )
+    form = page.locator(".budget-form")
+    await expect(form).to_be_visible()
+    add = form.get_by_role("button", name="Add budget")
 
-            # A readable refusal from the form itself: no limit typed.
-            await _pick(page, ".budget-scope", "One agent")
-            await _pick(page, ".budget-target", slug)
-            await add.click()
-            await expect(form.locator(".budget-error")).to_have_text(
-                "Enter the limit in USD, e.g. 5 or 12.50.", timeout=TIMEOUT_MS
-            )
+    # A readable refusal from the form itself: no limit typed.
+    await _pick(page, ".budget-scope", "One agent")
+    await _pick(page, ".budget-target", slug)
+    await add.click()
+    await expect(form.locator(".budget-error")).to_have_text(
+        "Enter the limit in USD, e.g. 5 or 12.50.", timeout=TIMEOUT_MS
+    )
 
-            # A daily hard budget of $5 for the agent.
-            await expect(form.get_by_role("switch")).to_be_checked()
-            await expect(form).to_contain_text("refused with 429 before any provider is called")
-            await form.locator("#budget-limit").fill("5")
-            await add.click()
-            row = page.locator(".budget-row").filter(has_text=slug)
-            await expect(row).to_have_count(1, timeout=TIMEOUT_MS)
-            for text in ("agent", "daily", "hard", "$5.00", "$0.00"):
-                await expect(row).to_contain_text(text)
-            await expect(form.locator(".budget-error")).to_have_count(0)
-            await expect(form.locator("#budget-limit")).to_have_value("")
-            await page.screenshot(path=str(tmp_path / "budget-added.png"), full_page=True)
+    # A daily hard budget of $5 for the agent.
+    await expect(form.get_by_role("switch")).to_be_checked()
+    await expect(form).to_contain_text("refused with 429 before any provider is called")
+    await form.locator("#budget-limit").fill("5")
+    await add.click()
+    row = page.locator(".budget-row").filter(has_text=slug)
+    await expect(row).to_have_count(1, timeout=TIMEOUT_MS)
+    for text in ("agent", "daily", "hard", "$5.00", "$0.00"):
+        await expect(row).to_contain_text(text)
+    await expect(form.locator(".budget-error")).to_have_count(0)
+    await expect(form.locator("#budget-limit")).to_have_value("")
+    await page.screenshot(path=str(tmp_path / "budget-added.png"), full_page=True)
 
-            # The same again: the service's conflict, in plain words, in the form.
-            await form.locator("#budget-limit").fill("7")
-            await add.click()
-            await expect(form.locator(".budget-error")).to_have_text(
-                "A daily budget for this agent already exists; delete it first.", timeout=TIMEOUT_MS
-            )
-            await expect(page.locator(".budget-row")).to_have_count(1)
+    # The same again: the service's conflict, in plain words, in the form.
+    await form.locator("#budget-limit").fill("7")
+    await add.click()
+    await expect(form.locator(".budget-error")).to_have_text(
+        "A daily budget for this agent already exists; delete it first.", timeout=TIMEOUT_MS
+    )
+    await expect(page.locator(".budget-row")).to_have_count(1)
 
-            async with httpx.AsyncClient(base_url=console_url, timeout=30) as api:
-                listed = (await api.get(f"{API}/budgets", headers=bearer(tenant.owner_key))).json()["data"]
-                assert [(b["scope"], b["scope_id"], b["period"], b["limit_usd"], b["hard"]) for b in listed] == [
-                    ("agent", agent_id, "daily", 5.0, True)
-                ]
-                assert await _audit_actions(api, tenant) == ["budget.create"]
+    async with httpx.AsyncClient(base_url=console_url, timeout=30) as api:
+        listed = (await api.get(f"{API}/budgets", headers=bearer(tenant.owner_key))).json()["data"]
+        assert [(b["scope"], b["scope_id"], b["period"], b["limit_usd"], b["hard"]) for b in listed] == [
+            ("agent", agent_id, "daily", 5.0, True)
+        ]
+        assert await _audit_actions(api, tenant) == ["budget.create"]
 
-            # Delete, after a confirmation.
-            await row.get_by_role("button", name="Delete budget").click()
-            dialog = page.get_by_role("alertdialog")
-            await expect(dialog).to_contain_text(f"daily budget for {slug}")
-            await dialog.get_by_role("button", name="Delete").click()
-            await expect(page.locator(".budget-row")).to_have_count(0, timeout=TIMEOUT_MS)
-            await expect(page.get_by_text("No budgets: calls are not limited. Add one below.")).to_be_visible()
-            async with httpx.AsyncClient(base_url=console_url, timeout=30) as api:
-                assert (await api.get(f"{API}/budgets", headers=bearer(tenant.owner_key))).json()["data"] == []
-                assert await _audit_actions(api, tenant) == ["budget.delete", "budget.create"]
-                created = await api.post(
-                    f"{API}/budgets",
-                    json={"scope": "tenant", "period": "monthly", "limit_usd": 40, "hard": False},
-                    headers=bearer(tenant.owner_key),
-                )
-                assert created.status_code == 201, created.text
+    # Delete, after a confirmation.
+    await row.get_by_role("button", name="Delete budget").click()
+    dialog = page.get_by_role("alertdialog")
+    await expect(dialog).to_contain_text(f"daily budget for {slug}")
+    await dialog.get_by_role("button", name="Delete").click()
+    await expect(page.locator(".budget-row")).to_have_count(0, timeout=TIMEOUT_MS)
+    await expect(page.get_by_text("No budgets: calls are not limited. Add one below.")).to_be_visible()
+    async with httpx.AsyncClient(base_url=console_url, timeout=30) as api:
+        assert (await api.get(f"{API}/budgets", headers=bearer(tenant.owner_key))).json()["data"] == []
+        assert await _audit_actions(api, tenant) == ["budget.delete", "budget.create"]
+        created = await api.post(
+            f"{API}/budgets",
+            json={"scope": "tenant", "period": "monthly", "limit_usd": 40, "hard": False},
+            headers=bearer(tenant.owner_key),
+        )
+        assert created.status_code == 201, created.text
 
-            # A viewer reads budgets but gets neither the form nor a delete button.
-            viewer_page = await browser.new_page(viewport={"width": 1440, "height": 1000})
-            await _open(viewer_page, console_url, viewer.session_token or "")
-            viewer_row = viewer_page.locator(".budget-row").filter(has_text="whole tenant")
-            await expect(viewer_row).to_contain_text("$40.00", timeout=TIMEOUT_MS)
-            await expect(viewer_row).to_contain_text("soft")
-            await expect(viewer_page.locator(".budget-form")).to_have_count(0)
-            await expect(viewer_page.get_by_role("button", name="Delete budget")).to_have_count(0)
-            await viewer_page.screenshot(path=str(tmp_path / "budgets-viewer.png"), full_page=True)
-        finally:
-            await browser.close()
+    # A viewer reads budgets but gets neither the form nor a delete button.
+    viewer_page = await signed_in_page(browser, console_url, viewer.session_token)
+    await _open(viewer_page, console_url)
+    viewer_row = viewer_page.locator(".budget-row").filter(has_text="whole tenant")
+    await expect(viewer_row).to_contain_text("$40.00", timeout=TIMEOUT_MS)
+    await expect(viewer_row).to_contain_text("soft")
+    await expect(viewer_page.locator(".budget-form")).to_have_count(0)
+    await expect(viewer_page.get_by_role("button", name="Delete budget")).to_have_count(0)
+    await viewer_page.screenshot(path=str(tmp_path / "budgets-viewer.png"), full_page=True)

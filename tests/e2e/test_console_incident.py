@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import shutil
 import threading
 import time
 import uuid
@@ -25,10 +24,10 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import Browser, expect
 
 from core.services import free_port
-from tests.e2e.test_console_overview import CHROMIUM_ARGS
+from tests.e2e.browser import signed_in_page
 from va_app.integrations.signing import verify_va_signature
 
 pytestmark = pytest.mark.browser
@@ -111,10 +110,9 @@ def incident(now: dt.datetime) -> list[dict[str, Any]]:
 
 
 @pytest.mark.timeout(900)
-async def test_incident_raises_alert_marks_chart_and_calls_webhook(console_url: str) -> None:
+async def test_incident_raises_alert_marks_chart_and_calls_webhook(browser: Browser, console_url: str) -> None:
     from tests.factories import create_tenant
     from va_app.auth.login import login
-    from va_app.states.auth import SESSION_COOKIE
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     tenant = await create_tenant(owner_password="incident-owner-pw")
@@ -160,32 +158,22 @@ async def test_incident_raises_alert_marks_chart_and_calls_webhook(console_url: 
         assert all(verify_va_signature(secret, body, h["x-va-signature"]) for h, body in receiver.calls)
 
     session = await login(tenant.provisioned.owner_email, "incident-owner-pw")
-    chromium = shutil.which("chromium")
-    assert chromium
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            page = await browser.new_page(viewport={"width": 1440, "height": 1100})
-            await page.context.add_cookies(
-                [{"name": SESSION_COOKIE, "value": session.session_token or "", "url": console_url}]
-            )
-            await page.goto(f"{console_url}/alerts")
-            row = page.locator("tr", has_text="error rate above 1 %").first
-            await expect(row).to_be_visible(timeout=60_000)
-            await expect(row).to_contain_text("critical")
-            await expect(row).to_contain_text("firing")
-            await expect(row).to_contain_text(AGENT)
-            latency_row = page.locator("tr", has_text="p95 response time above 500 ms").first
-            await expect(latency_row).to_contain_text("warning")
-            await page.screenshot(path=str(SHOTS / "alerts.png"), full_page=True)
+    page = await signed_in_page(browser, console_url, session.session_token, height=1100)
+    await page.goto(f"{console_url}/alerts")
+    row = page.locator("tr", has_text="error rate above 1 %").first
+    await expect(row).to_be_visible(timeout=60_000)
+    await expect(row).to_contain_text("critical")
+    await expect(row).to_contain_text("firing")
+    await expect(row).to_contain_text(AGENT)
+    latency_row = page.locator("tr", has_text="p95 response time above 500 ms").first
+    await expect(latency_row).to_contain_text("warning")
+    await page.screenshot(path=str(SHOTS / "alerts.png"), full_page=True)
 
-            # the last 24 h hourly: the expected band (learned from the baseline) and the anomaly marked
-            await page.goto(f"{console_url}/analytics?agent={AGENT}")
-            errors = page.locator(".chart-errors")
-            await expect(errors.locator(".js-plotly-plot")).to_be_visible(timeout=60_000)
-            await expect(errors.locator(".legendtext", has_text="expected range")).to_be_visible(timeout=60_000)
-            await expect(errors.locator(".legendtext", has_text="anomaly")).to_be_visible(timeout=30_000)
-            await expect(errors.locator(".scatterlayer .trace .point").last).to_be_visible()
-            await page.screenshot(path=str(SHOTS / "analytics.png"), full_page=True)
-        finally:
-            await browser.close()
+    # the last 24 h hourly: the expected band (learned from the baseline) and the anomaly marked
+    await page.goto(f"{console_url}/analytics?agent={AGENT}")
+    errors = page.locator(".chart-errors")
+    await expect(errors.locator(".js-plotly-plot")).to_be_visible(timeout=60_000)
+    await expect(errors.locator(".legendtext", has_text="expected range")).to_be_visible(timeout=60_000)
+    await expect(errors.locator(".legendtext", has_text="anomaly")).to_be_visible(timeout=30_000)
+    await expect(errors.locator(".scatterlayer .trace .point").last).to_be_visible()
+    await page.screenshot(path=str(SHOTS / "analytics.png"), full_page=True)

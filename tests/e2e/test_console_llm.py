@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import Browser, expect
 
-from tests.e2e.test_console_overview import CHROMIUM_ARGS
+from tests.e2e.browser import signed_in_page
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.mark.timeout(600)
-async def test_llm_page_shows_budget_and_catalog(console_url: str, tmp_path: Path) -> None:
+async def test_llm_page_shows_budget_and_catalog(browser: Browser, console_url: str, tmp_path: Path) -> None:
     from tests.factories import create_key, create_tenant
     from va_app.auth.login import login
-    from va_app.states.auth import SESSION_COOKIE
 
     tenant = await create_tenant(owner_password="llm-owner-pw")
     key = await create_key(tenant, "owner")
@@ -30,25 +28,15 @@ async def test_llm_page_shows_budget_and_catalog(console_url: str, tmp_path: Pat
         )
         assert resp.status_code == 201, resp.text
     session = await login(tenant.provisioned.owner_email, "llm-owner-pw")
-    chromium = shutil.which("chromium")
-    assert chromium
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            page = await browser.new_page(viewport={"width": 1440, "height": 1000})
-            await page.context.add_cookies(
-                [{"name": SESSION_COOKIE, "value": session.session_token or "", "url": console_url}]
-            )
-            await page.goto(f"{console_url}/llm")
-            await expect(page.get_by_text("Model catalog")).to_be_visible(timeout=60_000)
-            budget_row = page.get_by_role("row").filter(has_text="$123.45")
-            await expect(budget_row).to_be_visible(timeout=30_000)
-            await expect(budget_row).to_contain_text("daily")
-            await expect(budget_row).to_contain_text("hard")
-            await expect(budget_row).to_contain_text("$0.00")
-            catalog_row = page.get_by_role("row").filter(has_text="local").filter(has_text="builtin")
-            await expect(catalog_row).to_contain_text("$0.00")
-            await expect(page.get_by_role("link", name="LLM & budgets")).to_be_visible()
-            await page.screenshot(path=str(tmp_path / "llm.png"), full_page=True)
-        finally:
-            await browser.close()
+    page = await signed_in_page(browser, console_url, session.session_token)
+    await page.goto(f"{console_url}/llm")
+    await expect(page.get_by_text("Model catalog")).to_be_visible(timeout=60_000)
+    budget_row = page.get_by_role("row").filter(has_text="$123.45")
+    await expect(budget_row).to_be_visible(timeout=30_000)
+    await expect(budget_row).to_contain_text("daily")
+    await expect(budget_row).to_contain_text("hard")
+    await expect(budget_row).to_contain_text("$0.00")
+    catalog_row = page.get_by_role("row").filter(has_text="local").filter(has_text="builtin")
+    await expect(catalog_row).to_contain_text("$0.00")
+    await expect(page.get_by_role("link", name="LLM & budgets")).to_be_visible()
+    await page.screenshot(path=str(tmp_path / "llm.png"), full_page=True)

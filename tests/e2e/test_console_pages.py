@@ -9,13 +9,11 @@ while it loaded — Reflex swallows a failing ``on_load`` handler, so the log is
 
 from __future__ import annotations
 
-import shutil
-
 import httpx
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import Browser, expect
 
-from tests.e2e.test_console_overview import CHROMIUM_ARGS
+from tests.e2e.browser import signed_in_page
 from tests.factories import create_tenant
 from tests.integration.chat_setup import API, hotel_agent
 from va_app import routes
@@ -27,9 +25,8 @@ SETTLE_MS = 1_500  # on_load handlers run after the heading renders; give them t
 
 @pytest.mark.browser
 @pytest.mark.timeout(600)
-async def test_every_console_page_opens_without_errors(console_url: str) -> None:
+async def test_every_console_page_opens_without_errors(browser: Browser, console_url: str) -> None:
     from va_app.auth.login import login
-    from va_app.states.auth import SESSION_COOKIE
 
     tenant = await create_tenant(owner_password=PASSWORD)
     async with httpx.AsyncClient(base_url=console_url, timeout=60) as api:
@@ -46,27 +43,15 @@ async def test_every_console_page_opens_without_errors(console_url: str) -> None
         (routes.knowledge_base_path(str(hotel.kb_id)), None),
     ]
     session = await login(tenant.provisioned.owner_email, PASSWORD)
-    chromium = shutil.which("chromium")
-    assert chromium, "the OS package `chromium` is required for browser tests"
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            page = await browser.new_page(viewport={"width": 1440, "height": 1000})
-            await page.context.add_cookies(
-                [{"name": SESSION_COOKIE, "value": session.session_token or "", "url": console_url}]
-            )
-            for path, heading in pages:
-                await page.goto(f"{console_url}{path}")
-                if heading:
-                    await expect(page.get_by_role("heading", name=heading, level=1).first).to_be_visible(timeout=60_000)
-                else:
-                    await expect(page.get_by_role("heading", level=1).first).to_be_visible(timeout=60_000)
-                assert page.url.rstrip("/").endswith(path.rstrip("/")), f"{path} redirected to {page.url}"
-                await page.wait_for_timeout(SETTLE_MS)
-                errors = page.locator(
-                    '.rt-CalloutRoot[data-accent-color="tomato"], .rt-CalloutRoot[data-accent-color="red"]'
-                )
-                shown = [t for t in await errors.all_inner_texts() if t.strip()]
-                assert not shown, f"{path} shows an error: {shown}"
-        finally:
-            await browser.close()
+    page = await signed_in_page(browser, console_url, session.session_token)
+    for path, heading in pages:
+        await page.goto(f"{console_url}{path}")
+        if heading:
+            await expect(page.get_by_role("heading", name=heading, level=1).first).to_be_visible(timeout=60_000)
+        else:
+            await expect(page.get_by_role("heading", level=1).first).to_be_visible(timeout=60_000)
+        assert page.url.rstrip("/").endswith(path.rstrip("/")), f"{path} redirected to {page.url}"
+        await page.wait_for_timeout(SETTLE_MS)
+        errors = page.locator('.rt-CalloutRoot[data-accent-color="tomato"], .rt-CalloutRoot[data-accent-color="red"]')
+        shown = [t for t in await errors.all_inner_texts() if t.strip()]
+        assert not shown, f"{path} shows an error: {shown}"

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import Browser, expect
 
-from tests.e2e.test_console_overview import CHROMIUM_ARGS
+from tests.e2e.browser import signed_in_page
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.mark.timeout(600)
-async def test_pipeline_page_shows_dead_letter_reasons(console_url: str, tmp_path: Path) -> None:
+async def test_pipeline_page_shows_dead_letter_reasons(browser: Browser, console_url: str, tmp_path: Path) -> None:
     from tests.factories import create_key, create_tenant
     from va_app.auth.login import login
-    from va_app.states.auth import SESSION_COOKIE
 
     tenant = await create_tenant(owner_password="pipeline-owner-pw")
     key = await create_key(tenant, "developer")
@@ -31,20 +29,10 @@ async def test_pipeline_page_shows_dead_letter_reasons(console_url: str, tmp_pat
         )
         assert resp.status_code == 202 and resp.json()["rejected"] == 1
     session = await login(tenant.provisioned.owner_email, "pipeline-owner-pw")
-    chromium = shutil.which("chromium")
-    assert chromium
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            page = await browser.new_page(viewport={"width": 1440, "height": 1000})
-            await page.context.add_cookies(
-                [{"name": SESSION_COOKIE, "value": session.session_token or "", "url": console_url}]
-            )
-            await page.goto(f"{console_url}/pipeline")
-            await expect(page.get_by_text("Why events were rejected")).to_be_visible(timeout=60_000)
-            # the worker stores the dead letter within a few seconds; the page refreshes itself
-            await expect(page.get_by_text("conversation_id: Field required").first).to_be_visible(timeout=30_000)
-            await expect(page.get_by_text("conversation.logs").first).to_be_visible()
-            await page.screenshot(path=str(tmp_path / "pipeline.png"), full_page=True)
-        finally:
-            await browser.close()
+    page = await signed_in_page(browser, console_url, session.session_token)
+    await page.goto(f"{console_url}/pipeline")
+    await expect(page.get_by_text("Why events were rejected")).to_be_visible(timeout=60_000)
+    # the worker stores the dead letter within a few seconds; the page refreshes itself
+    await expect(page.get_by_text("conversation_id: Field required").first).to_be_visible(timeout=30_000)
+    await expect(page.get_by_text("conversation.logs").first).to_be_visible()
+    await page.screenshot(path=str(tmp_path / "pipeline.png"), full_page=True)
