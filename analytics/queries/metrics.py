@@ -42,6 +42,7 @@ _BUCKET = {
     "total": "toDateTime({{start:DateTime('UTC')}}, 'UTC')",
 }
 MAX_POINTS = 5000
+SHORT_RANGE = dt.timedelta(hours=6)
 # 5-minute series feed anomaly detection, whose seasonal baseline needs weeks of history.
 MAX_POINTS_BY_GRANULARITY: dict[str, int] = {"5min": 10_080}
 
@@ -86,11 +87,28 @@ NARROW_TABLES: tuple[tuple[str, set[str]], ...] = (
 NARROW_TABLE_NAMES = {name for name, _ in NARROW_TABLES}
 
 
+def _on_the_hour(t: dt.datetime) -> bool:
+    return t.minute == 0 and t.second == 0 and t.microsecond == 0
+
+
 def choose_table(q: MetricQuery) -> str:
+    """The smallest table that answers ``q`` exactly enough.
+
+    Totals and breakdowns read hourly rollups, whose buckets start on the hour: over a range
+    that does not, the partial first hour would be missing. Over a long range that is a sliver
+    (and it matches the hourly chart beside it); over a short one (a drill-down into the last
+    20 minutes) it can be everything, so short unaligned ranges read minute rollups or, for the
+    dimensions those lack, the raw events, which are few over a few hours.
+    """
     if q.source == "raw":
         return "events"
     needs_hourly = (q.dimension in _HOURLY_ONLY) or any(k in _HOURLY_ONLY for k in q.filters)
-    if q.granularity in ("minute", "5min"):
+    short_unaligned = (
+        q.granularity == "total"
+        and q.end - q.start <= SHORT_RANGE
+        and not (_on_the_hour(q.start) and _on_the_hour(q.end))
+    )
+    if q.granularity in ("minute", "5min") or short_unaligned:
         return "events" if needs_hourly and q.source == "auto" else "rollup_1m"
     used = ({q.dimension} if q.dimension else set()) | set(q.filters)
     for table, covers in NARROW_TABLES:

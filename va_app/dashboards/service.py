@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import polars as pl
 
 from analytics.queries import metrics as mq
 from core import clickhouse
+from va_app.agents.lookup import agent_filter_value, slugs_by_id
 from va_app.auth.permissions import Perm
 from va_app.auth.principal import Principal
 from va_app.errors import InvalidInput
@@ -84,12 +85,19 @@ def run_panel(query: mq.MetricQuery, panel: str) -> Any:
 
 
 async def dashboard(principal: Principal, req: DashboardRequest, tenant_id: str | None = None) -> dict[str, Any]:
-    """All requested panels; a superadmin may look at another tenant."""
+    """All requested panels; a superadmin may look at another tenant.
+
+    The agent filter takes a slug or an id, and ``by_agent`` rows name the agent's slug:
+    events carry ids, people know slugs.
+    """
     principal.require(Perm.ANALYTICS_READ)
     tenant = str(principal.tenant_id)
     if tenant_id and tenant_id != tenant:
         principal.require(Perm.PLATFORM_ADMIN)
         tenant = tenant_id
+    slugs = await slugs_by_id(tenant)
+    if req.filters.get("agent"):
+        req = replace(req, filters={**req.filters, "agent": agent_filter_value(str(req.filters["agent"]), slugs)})
     query = resolve(tenant, req)
     panels: dict[str, Any] = {}
     timings: dict[str, float] = {}
@@ -97,6 +105,8 @@ async def dashboard(principal: Principal, req: DashboardRequest, tenant_id: str 
         started = time.perf_counter()
         panels[panel] = await clickhouse.run(run_panel, query, panel)
         timings[panel] = round((time.perf_counter() - started) * 1000, 2)
+    for row in panels.get("by_agent") or []:
+        row["agent_slug"] = slugs.get(str(row.get("dimension")), "")
     return {
         "tenant_id": tenant,
         "start": query.start.isoformat(),

@@ -39,7 +39,7 @@ async def get_dashboards(
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
     granularity: GranularityParam | None = None,
-    agent_id: Annotated[str | None, Query(max_length=200)] = None,
+    agent_id: Annotated[str | None, Query(max_length=200, description="the agent's id or slug")] = None,
     version: Annotated[int | None, Query(ge=0)] = None,
     channel: Annotated[str | None, Query(max_length=200)] = None,
     model: Annotated[str | None, Query(max_length=200)] = None,
