@@ -15,6 +15,12 @@ async def get_tenant_by_slug(*, session: AsyncSession, slug: str) -> Tenant | No
     return (await session.execute(select(Tenant).where(Tenant.slug == slug))).scalar_one_or_none()
 
 
+async def list_tenants(*, session: AsyncSession, limit: int = 500) -> list[Tenant]:
+    """Every tenant, by name: across tenants by design (the platform admin's pickers)."""
+    stmt = select(Tenant).order_by(Tenant.name, Tenant.slug).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
 async def get_tenant(*, session: AsyncSession, tenant_id: uuid.UUID) -> Tenant | None:
     return await session.get(Tenant, tenant_id)
 

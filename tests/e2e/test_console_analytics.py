@@ -103,3 +103,36 @@ async def test_dashboards_filter_drilldown_and_alerts(browser: Browser, console_
     await page.get_by_role("button", name="Add threshold rule").click()
     await expect(page.get_by_text("error_rate > 0.05").first).to_be_visible(timeout=30_000)
     await page.screenshot(path=str(SHOTS / "alerts.png"), full_page=True)
+
+
+@pytest.mark.timeout(600)
+async def test_superadmin_picks_another_tenant(browser: Browser, console_url: str) -> None:
+    from core import db
+    from models.repositories import tenants as tenants_repo
+    from tests.factories import create_key, create_tenant
+    from va_app.auth.login import login
+
+    watched = await create_tenant()
+    key = await create_key(watched, "developer")
+    async with httpx.AsyncClient(base_url=console_url, timeout=30) as client:
+        resp = await client.post(
+            "/api/v1/analytics/events", json=_events(12), headers={"Authorization": f"Bearer {key}"}
+        )
+        assert resp.status_code == 202, resp.text
+    admin = await create_tenant(owner_password="platform-admin-pw")
+    async with db.session_scope() as session:
+        user = await tenants_repo.get_user_by_email(session=session, email=admin.provisioned.owner_email)
+        assert user is not None
+        user.is_superadmin = True
+    session = await login(admin.provisioned.owner_email, "platform-admin-pw")
+    page = await signed_in_page(browser, console_url, session.session_token)
+    await page.goto(f"{console_url}/analytics")
+    volume = page.locator(".kpi-value").first
+    await expect(volume).to_have_text("0", timeout=60_000)  # the admin's own tenant has no traffic
+    async with db.session_scope() as s:
+        row = await tenants_repo.get_tenant(session=s, tenant_id=watched.tenant_id)
+        assert row is not None
+        slug = row.slug
+    await page.locator(".rt-SelectTrigger").last.click()
+    await page.get_by_role("option", name=slug, exact=True).click()
+    await expect(volume).to_have_text("12", timeout=60_000)

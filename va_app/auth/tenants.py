@@ -100,3 +100,12 @@ async def provision_tenant(
     )
     key = await create_api_key(owner, name="owner key", role="owner")
     return ProvisionedTenant(tenant_id, slug, user_id, email, temporary, key.secret)
+
+
+async def platform_tenants(principal: Principal) -> list[dict[str, str]]:
+    """Id, slug and name of every tenant, for a platform admin's tenant picker."""
+    principal.require(Perm.PLATFORM_ADMIN)
+    async with db.session_scope() as session:
+        return [
+            {"id": str(t.id), "slug": t.slug, "name": t.name} for t in await tenants_repo.list_tenants(session=session)
+        ]

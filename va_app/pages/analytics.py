@@ -69,12 +69,13 @@ def _controls() -> rx.Component:
         rx.cond(
             AnalyticsState.permissions.contains("platform:admin"),
             rx.vstack(
-                rx.text("Tenant id", size="1", color=rx.color("gray", 11)),
-                rx.input(
-                    placeholder="own tenant",
-                    value=AnalyticsState.tenant,
+                rx.text("Tenant", size="1", color=rx.color("gray", 11)),
+                rx.select(
+                    AnalyticsState.tenant_options,
+                    value=rx.cond(AnalyticsState.tenant == "", "own tenant", AnalyticsState.tenant),
                     on_change=lambda v: AnalyticsState.set_filter("tenant", v),
-                    debounce_timeout=800,
+                    size="2",
+                    name="tenant",
                 ),
                 spacing="1",
             ),

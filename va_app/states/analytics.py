@@ -21,6 +21,8 @@ from reflex.event import EventSpec
 
 from va_app import routes
 from va_app.agents.lookup import agent_filter_value
+from va_app.auth.permissions import Perm
+from va_app.auth.tenants import platform_tenants
 from va_app.dashboards import figures
 from va_app.dashboards.live import LiveDashboard, live_dashboard
 from va_app.dashboards.service import DashboardRequest
@@ -81,7 +83,9 @@ class AnalyticsState(AuthState):
     version: str = ""
     channel: str = ""
     model: str = ""
-    tenant: str = ""
+    tenant: str = ""  # a superadmin's pick (slug; an id from a link works too); "" = own tenant
+    tenant_options: list[str] = []
+    _tenant_ids: dict[str, str] = {}
     error: str = ""
     loaded: bool = False
     revision: int = 0
@@ -108,8 +112,16 @@ class AnalyticsState(AuthState):
         )
 
     @rx.event
-    def load_params(self) -> None:
-        """Take filters from the URL (alert links: ``?agent=&from=&to=``)."""
+    async def load_params(self) -> None:
+        """Take filters from the URL (alert links: ``?agent=&from=&to=``); list tenants for superadmins."""
+        if not self.tenant_options:
+            try:
+                principal = await self._principal()
+                tenants = await platform_tenants(principal) if principal.can(Perm.PLATFORM_ADMIN) else []
+            except DomainError:
+                tenants = []
+            self._tenant_ids = {t["slug"]: t["id"] for t in tenants}
+            self.tenant_options = ["own tenant", *self._tenant_ids]
         params = self.router.url.query_parameters
         self.agent = params.get("agent", self.agent)
         if params.get("from") and params.get("to"):
@@ -131,7 +143,7 @@ class AnalyticsState(AuthState):
                 except NotAuthenticated:
                     return
                 try:
-                    request, tenant = self._request(), self.tenant or None
+                    request, tenant = self._request(), self._tenant_ids.get(self.tenant, self.tenant) or None
                 except ValueError:
                     request, tenant = None, None
                     self.error = "The custom range is not a valid date and time."
@@ -153,7 +165,7 @@ class AnalyticsState(AuthState):
     @rx.event
     def set_filter(self, name: str, value: str) -> EventSpec:
         """Change one control and refresh now (a new loop replaces the running one)."""
-        setattr(self, name, "" if value == "all" else value)
+        setattr(self, name, "" if value in ("all", "own tenant") else value)
         return AnalyticsState.start_refresh
 
     @rx.var(cache=True)
