@@ -42,3 +42,11 @@ def test_a_thin_buckets_wide_band_does_not_flatten_the_series() -> None:
     assert tuple(fig.layout.yaxis.range) == (0, 0.04)  # twice the usual band, not 0.3
     ordinary = figures.timeseries(*_frames([0.02, 0.02, 0.02]), "error_rate", "Error rate")
     assert ordinary.layout.yaxis.range is None
+
+
+def test_versions_of_several_agents_are_called_pooled() -> None:
+    frame = pl.DataFrame(
+        {"dimension": [1, 2], "automation_rate": [0.9, 0.8], "handoff_rate": [0.05, 0.1], "error_rate": [0.0, 0.01]}
+    )
+    assert figures.versions_side_by_side(frame).layout.title.text == "Versions compared"
+    assert "pooled" in figures.versions_side_by_side(frame, agents=3).layout.title.text

@@ -106,9 +106,13 @@ def breakdown_bars(frame: pl.DataFrame, metric: str, title: str, label: str = "d
     return fig
 
 
-def versions_side_by_side(frame: pl.DataFrame) -> go.Figure:
-    """Each version's rates next to each other (automation, handoff, error)."""
-    title = "Versions compared"
+def versions_side_by_side(frame: pl.DataFrame, agents: int = 1) -> go.Figure:
+    """Each version's rates next to each other (automation, handoff, error).
+
+    Version numbers belong to an agent: with several agents in view, "v2" pools every agent's
+    second version, so the title says so and asks for an agent.
+    """
+    title = "Versions compared" if agents <= 1 else "Versions compared: all agents pooled, pick an agent"
     if frame.is_empty():
         return _empty(title)
     names = [f"v{v}" for v in frame["dimension"].to_list()]

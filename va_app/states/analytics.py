@@ -218,8 +218,9 @@ class AnalyticsState(AuthState):
     @rx.var(cache=True)
     def version_fig(self) -> go.Figure:
         _ = self.revision
+        agents = 1 if self.agent else _frame(self._live, "agent").height
         return figures.versions_side_by_side(
-            _frame(self._live, "version").sort("dimension") if self._live else pl.DataFrame()
+            _frame(self._live, "version").sort("dimension") if self._live else pl.DataFrame(), agents
         )
 
     @rx.var(cache=True)
