@@ -25,6 +25,7 @@ from va_app.dashboards.service import DashboardRequest, resolve
 log = logging.getLogger(__name__)
 BREAKDOWNS: tuple[mq.Dimension, ...] = ("agent", "version", "model", "provider", "channel", "intent")
 BAND_METRICS: tuple[str, ...] = ("events", "error_rate", "latency_p95")
+COUNT_METRICS: tuple[str, ...] = ("events", "cost_usd")  # grow with the time a bucket covers
 # Two weeks: the weekday/weekend hourly profile needs three past values per slot and the noise
 # scale a day of residuals after that, which one week of history cannot give.
 BAND_HISTORY = dt.timedelta(days=14)
@@ -61,7 +62,11 @@ def _bands(query: mq.MetricQuery) -> pl.DataFrame:
     bands = detection.bands
     if bands.is_empty():
         return bands
-    return bands.filter(pl.col("bucket") >= query.start).select(
+    # The hour still running holds a fraction of an hour's turns: judged against a whole hour's
+    # band its volume would always look like a collapse, so counts get no band or marker there.
+    # Rates and latency of a partial hour are fair to judge (the incident may be happening now).
+    partial_count = (pl.col("bucket") + pl.duration(hours=1) > query.end) & pl.col("metric").is_in(COUNT_METRICS)
+    return bands.filter((pl.col("bucket") >= query.start) & ~partial_count).select(
         "metric", "bucket", *(["value"] if "value" in bands.columns else []), "expected", "lower", "upper", "anomalous"
     )
 
