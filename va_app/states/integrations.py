@@ -274,6 +274,9 @@ class IntegrationsState(AuthState):
 
     _tests: dict[str, tuple[bool, str]] = {}
     _generation: int = 0
+    # Bumped by every connect/disconnect: a background reading that began before one is stale
+    # (it would bring a disconnected row back for a few seconds) and is dropped.
+    _changes: int = 0
 
     @rx.var
     def can_write(self) -> bool:
@@ -311,6 +314,7 @@ class IntegrationsState(AuthState):
                     principal = await self._principal()
                 except NotAuthenticated:
                     return
+                changes = self._changes
             try:
                 views, statuses = await self._fetch(principal)
             except DomainError as exc:
@@ -328,10 +332,12 @@ class IntegrationsState(AuthState):
                     )
             else:
                 async with self:
-                    self._apply(views, statuses)
+                    if changes == self._changes:
+                        self._apply(views, statuses)
             await asyncio.sleep(REFRESH_S)
 
     async def _reload(self, principal: Any) -> None:
+        self._changes += 1
         views, statuses = await self._fetch(principal)
         self._apply(views, statuses)
 
@@ -454,5 +460,6 @@ class IntegrationsState(AuthState):
         except DomainError as exc:
             return self._failed(exc)
         self._tests.pop(integration_id, None)
+        self._changes += 1
         self.integrations = [r for r in self.integrations if r["id"] != integration_id]
         return rx.toast.success(f"“{name}” was disconnected; its credentials are deleted.")
