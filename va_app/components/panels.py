@@ -136,6 +136,17 @@ def empty_row(columns: int, text: str | rx.Var[str]) -> rx.Component:
     )
 
 
+def data_table(
+    headers: tuple[str, ...] | list[str], rows: rx.Var, render: Any, empty: str | rx.Var[str], **props: Any
+) -> rx.Component:
+    """A table of ``rows`` drawn by ``render``, saying ``empty`` when there are none."""
+    return rx.table.root(
+        rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+        rx.table.body(rx.cond(rows.length() > 0, rx.foreach(rows, render), empty_row(len(headers), empty))),  # type: ignore[attr-defined]
+        **{"width": "100%", **props},
+    )
+
+
 def time_text(value: rx.Var[str], empty: str = "—") -> rx.Component:
     """A preformatted timestamp, or a dash when there is none."""
     return rx.cond(value != "", rx.text(value, size="2", white_space="nowrap"), rx.text(empty, size="2"))

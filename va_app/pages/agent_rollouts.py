@@ -7,7 +7,7 @@ from reflex.vars import ObjectVar
 
 from va_app.components.agents import stat
 from va_app.components.charts import kpi_chart, split_chart
-from va_app.components.panels import confirm_dialog, empty_row, section_card
+from va_app.components.panels import confirm_dialog, data_table, section_card
 from va_app.states.agent_detail import AgentDetailState, EnvCard, HistoryRow
 from va_app.states.agent_timeline import AgentTimelineState
 
@@ -148,19 +148,7 @@ def _history_row(row: ObjectVar[HistoryRow]) -> rx.Component:
 
 def _history(rows: rx.Var) -> rx.Component:
     headers = ("When (UTC)", "Environment", "Event", "Versions", "Share", "Why", "Who")
-    return rx.table.root(
-        rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-        rx.table.body(
-            rx.cond(
-                rows.length() > 0,  # type: ignore[attr-defined]
-                rx.foreach(rows, _history_row),
-                empty_row(len(headers), "Nothing deployed here yet."),
-            )
-        ),
-        variant="ghost",
-        size="1",
-        width="100%",
-    )
+    return data_table(headers, rows, _history_row, "Nothing deployed here yet.", variant="ghost", size="1")
 
 
 def _kpis() -> rx.Component:

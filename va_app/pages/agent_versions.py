@@ -6,7 +6,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from va_app.components.agents import diff_field
-from va_app.components.panels import empty_row, section_card
+from va_app.components.panels import data_table, section_card
 from va_app.states.agent_versions import AgentVersionsState, VersionRow
 
 
@@ -52,19 +52,7 @@ def _version_row(row: ObjectVar[VersionRow]) -> rx.Component:
 def _versions_table() -> rx.Component:
     headers = ("Version", "Change note", "Tier", "Temp.", "KBs", "Created (UTC)", "")
     return rx.card(
-        rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-            rx.table.body(
-                rx.cond(
-                    AgentVersionsState.versions.length() > 0,
-                    rx.foreach(AgentVersionsState.versions, _version_row),
-                    empty_row(len(headers), "No versions yet."),
-                )
-            ),
-            variant="ghost",
-            size="2",
-            width="100%",
-        ),
+        data_table(headers, AgentVersionsState.versions, _version_row, "No versions yet.", variant="ghost", size="2"),
         size="2",
         width="100%",
     )

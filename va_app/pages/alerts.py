@@ -6,7 +6,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from va_app import routes
-from va_app.components.panels import empty_row, section_card
+from va_app.components.panels import data_table, section_card
 from va_app.states.alerts import METRIC_CHOICES, AlertRow, AlertsState, RuleRow
 from va_app.templates import template
 
@@ -99,14 +99,6 @@ def _new_rule() -> rx.Component:
     )
 
 
-def _table(headers: tuple[str, ...], rows: rx.Var, render: object, empty: str) -> rx.Component:
-    return rx.table.root(
-        rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-        rx.table.body(rx.cond(rows.length() > 0, rx.foreach(rows, render), empty_row(len(headers), empty))),  # type: ignore[attr-defined, arg-type]
-        width="100%",
-    )
-
-
 @template(route=routes.ALERTS, title="Alerts", description="Alerts and alert rules", on_load=AlertsState.start_refresh)
 def alerts_page() -> rx.Component:
     """Alerts (newest first) with acknowledge/resolve, and the tenant's rules."""
@@ -116,7 +108,7 @@ def alerts_page() -> rx.Component:
             "Alerts",
             "Incidents raised by the rules, newest first (refreshes every 5 s).",
             "bell",
-            _table(
+            data_table(
                 ("Started (UTC)", "Severity", "State", "Alert", "Agent", ""), AlertsState.alerts, _alert, "No alerts."
             ),
         ),
@@ -125,7 +117,7 @@ def alerts_page() -> rx.Component:
             "What is watched. Threshold rules compare a KPI over the last minutes.",
             "list-checks",
             _new_rule(),
-            _table(("Name", "Kind", "Severity", "Agent", "", ""), AlertsState.rules, _rule, "No rules."),
+            data_table(("Name", "Kind", "Severity", "Agent", "", ""), AlertsState.rules, _rule, "No rules."),
         ),
         spacing="4",
         width="100%",

@@ -6,7 +6,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from va_app import routes
-from va_app.components.panels import empty_row, section_card
+from va_app.components.panels import data_table, section_card
 from va_app.states.conversations import ConversationRow, ConversationsState, TurnRow
 from va_app.templates import template
 
@@ -135,17 +135,7 @@ def conversations_page() -> rx.Component:
             "Conversations",
             "Most recent activity first (the last 7 days unless a range is given).",
             "messages-square",
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-                rx.table.body(
-                    rx.cond(
-                        ConversationsState.rows.length() > 0,
-                        rx.foreach(ConversationsState.rows, _row),
-                        empty_row(len(headers), "No conversations match."),
-                    )
-                ),
-                width="100%",
-            ),
+            data_table(headers, ConversationsState.rows, _row, "No conversations match."),
         ),
         spacing="4",
         width="100%",

@@ -7,7 +7,14 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from va_app import routes
-from va_app.components.panels import confirm_dialog, empty_row, error_callout, loaded_page, section_card, time_text
+from va_app.components.panels import (
+    confirm_dialog,
+    data_table,
+    error_callout,
+    loaded_page,
+    section_card,
+    time_text,
+)
 from va_app.states.integrations import ConnectorRow, FieldSpec, IntegrationRow, IntegrationsState
 from va_app.templates import template
 
@@ -198,18 +205,13 @@ def _connected() -> rx.Component:
                 align="center",
                 width="100%",
             ),
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in COLUMNS])),
-                rx.table.body(
-                    rx.cond(
-                        IntegrationsState.integrations.length() > 0,
-                        rx.foreach(IntegrationsState.integrations, _integration_row),
-                        empty_row(len(COLUMNS), "Nothing connected yet. Pick a connector above."),
-                    )
-                ),
+            data_table(
+                COLUMNS,
+                IntegrationsState.integrations,
+                _integration_row,
+                "Nothing connected yet. Pick a connector above.",
                 variant="ghost",
                 size="2",
-                width="100%",
             ),
             spacing="3",
             width="100%",

@@ -7,7 +7,7 @@ from reflex.vars import ObjectVar
 
 from va_app import routes
 from va_app.components.agents import doc_status_badge, stat
-from va_app.components.panels import empty_row, section_card, time_text
+from va_app.components.panels import data_table, section_card, time_text
 from va_app.states.knowledge_base import UPLOAD_ID, DocRow, Hit, KnowledgeBaseState
 from va_app.templates import template
 
@@ -162,18 +162,13 @@ def _documents() -> rx.Component:
                 color=rx.color("amber", 11),
             ),
         ),
-        rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-            rx.table.body(
-                rx.cond(
-                    S.documents.length() > 0,
-                    rx.foreach(S.documents, _doc_row),
-                    empty_row(len(headers), "No documents yet: upload a .txt, .md, .html, .pdf or FAQ .csv."),
-                )
-            ),
+        data_table(
+            headers,
+            S.documents,
+            _doc_row,
+            "No documents yet: upload a .txt, .md, .html, .pdf or FAQ .csv.",
             variant="ghost",
             size="2",
-            width="100%",
         ),
     )
 

@@ -13,7 +13,7 @@ from reflex.vars import ObjectVar
 
 from va_app import routes
 from va_app.components.agents import labelled
-from va_app.components.panels import confirm_dialog, empty_row, error_callout, section_card
+from va_app.components.panels import confirm_dialog, data_table, error_callout, section_card
 from va_app.states.llm import LIMIT_INPUT_ID, BudgetRow, HealthRow, LLMState, ModelRow, Option
 from va_app.templates import template
 
@@ -35,10 +35,6 @@ def _stat(label: str, value: rx.Var, hint: str) -> rx.Component:
         size="2",
         width="100%",
     )
-
-
-def _header(columns: tuple[str, ...]) -> rx.Component:
-    return rx.table.header(rx.table.row(*[rx.table.column_header_cell(c) for c in columns]))
 
 
 def _delete_button(row: ObjectVar[BudgetRow]) -> rx.Component:
@@ -233,23 +229,15 @@ def llm_page() -> rx.Component:
             "Budgets",
             "Spend in the current period; amber from 50 %, red from 80 % (refreshes every 5 s).",
             "wallet",
-            rx.table.root(
-                _header(BUDGET_COLUMNS),
-                rx.table.body(
-                    rx.cond(
-                        LLMState.budgets.length() > 0,
-                        rx.foreach(LLMState.budgets, _budget),
-                        empty_row(
-                            len(BUDGET_COLUMNS),
-                            rx.cond(
-                                LLMState.can_write,
-                                "No budgets: calls are not limited. Add one below.",
-                                "No budgets: calls are not limited. An admin or owner can add one here.",
-                            ),
-                        ),
-                    )
+            data_table(
+                BUDGET_COLUMNS,
+                LLMState.budgets,
+                _budget,
+                rx.cond(
+                    LLMState.can_write,
+                    "No budgets: calls are not limited. Add one below.",
+                    "No budgets: calls are not limited. An admin or owner can add one here.",
                 ),
-                width="100%",
             ),
         ),
         rx.cond(LLMState.can_write, _add_form()),
@@ -257,33 +245,13 @@ def llm_page() -> rx.Component:
             "Model health",
             "Circuit breaker per model deployment in this process: open circuits are skipped until a probe succeeds.",
             "heart-pulse",
-            rx.table.root(
-                _header(HEALTH_COLUMNS),
-                rx.table.body(
-                    rx.cond(
-                        LLMState.health.length() > 0,
-                        rx.foreach(LLMState.health, _health),
-                        empty_row(len(HEALTH_COLUMNS), "No model deployments."),
-                    )
-                ),
-                width="100%",
-            ),
+            data_table(HEALTH_COLUMNS, LLMState.health, _health, "No model deployments."),
         ),
         section_card(
             "Model catalog",
             "Models this tenant can use, cheapest first, with USD prices per 1 000 tokens.",
             "cpu",
-            rx.table.root(
-                _header(MODEL_COLUMNS),
-                rx.table.body(
-                    rx.cond(
-                        LLMState.models.length() > 0,
-                        rx.foreach(LLMState.models, _model),
-                        empty_row(len(MODEL_COLUMNS), "No models available."),
-                    )
-                ),
-                width="100%",
-            ),
+            data_table(MODEL_COLUMNS, LLMState.models, _model, "No models available."),
         ),
         _confirm_delete(),
         spacing="5",

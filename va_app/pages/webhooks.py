@@ -6,7 +6,14 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from va_app import routes
-from va_app.components.panels import confirm_dialog, empty_row, error_callout, loaded_page, one_time_secret, time_text
+from va_app.components.panels import (
+    confirm_dialog,
+    data_table,
+    error_callout,
+    loaded_page,
+    one_time_secret,
+    time_text,
+)
 from va_app.states.webhooks import FAMILY_HINTS, STATUSES, DeliveryRow, SubscriptionRow, WebhooksState
 from va_app.templates import template
 
@@ -81,18 +88,13 @@ def _subscriptions() -> rx.Component:
                 align="center",
                 width="100%",
             ),
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in SUB_COLUMNS])),
-                rx.table.body(
-                    rx.cond(
-                        WebhooksState.subscriptions.length() > 0,
-                        rx.foreach(WebhooksState.subscriptions, _sub_row),
-                        empty_row(len(SUB_COLUMNS), "No endpoints yet. Add one to receive this tenant's events."),
-                    )
-                ),
+            data_table(
+                SUB_COLUMNS,
+                WebhooksState.subscriptions,
+                _sub_row,
+                "No endpoints yet. Add one to receive this tenant's events.",
                 variant="ghost",
                 size="2",
-                width="100%",
             ),
             spacing="3",
             width="100%",
@@ -172,18 +174,13 @@ def _log() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in LOG_COLUMNS])),
-                rx.table.body(
-                    rx.cond(
-                        WebhooksState.deliveries.length() > 0,
-                        rx.foreach(WebhooksState.deliveries, _delivery_row),
-                        empty_row(len(LOG_COLUMNS), "No deliveries yet. Matching events appear here as they are sent."),
-                    )
-                ),
+            data_table(
+                LOG_COLUMNS,
+                WebhooksState.deliveries,
+                _delivery_row,
+                "No deliveries yet. Matching events appear here as they are sent.",
                 variant="ghost",
                 size="2",
-                width="100%",
             ),
             spacing="3",
             width="100%",
