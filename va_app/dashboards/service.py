@@ -95,7 +95,8 @@ async def dashboard(principal: Principal, req: DashboardRequest, tenant_id: str 
     if tenant_id and tenant_id != tenant:
         principal.require(Perm.PLATFORM_ADMIN)
         tenant = tenant_id
-    slugs = await slugs_by_id(tenant)
+    # one Postgres read, only when an agent is named or the agent panel is asked for
+    slugs = await slugs_by_id(tenant) if req.filters.get("agent") or "by_agent" in req.panels else {}
     if req.filters.get("agent"):
         req = replace(req, filters={**req.filters, "agent": agent_filter_value(str(req.filters["agent"]), slugs)})
     query = resolve(tenant, req)
