@@ -53,9 +53,9 @@ async def new_tenant(rate_limit: int = 1_000_000) -> tuple[str, str]:
     from sqlalchemy import text
 
     from core import db
-    from va_app.auth.api_keys import create_api_key
-    from va_app.auth.principal import system_principal
-    from va_app.auth.tenants import provision_tenant
+    from va_app.domain.identity.api_keys import create_api_key
+    from va_app.domain.identity.principal import system_principal
+    from va_app.domain.identity.tenants import provision_tenant
 
     suffix = uuid.uuid4().hex[:8]
     tenant = await provision_tenant(

@@ -82,7 +82,7 @@ def main() -> None:
     from analytics.queries import explorer
     from analytics.queries import metrics as mq
     from core import clickhouse
-    from va_app.dashboards.service import DashboardRequest, resolve, run_panel
+    from va_app.domain.dashboards.service import DashboardRequest, resolve, run_panel
 
     total = int(clickhouse.query_rows("SELECT count() FROM va.events")[0][0])
     tenant, tenant_events = clickhouse.query_rows(

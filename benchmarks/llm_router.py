@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))  # tools/ (the fake provider) is not an installed 
 
 from core.config import LLMSettings, Settings  # noqa: E402
 from tools.fake_llm.runner import free_port  # noqa: E402
-from va_app.llm.catalog import LOCAL, ModelSpec, ProviderCredential, TenantLLMConfig  # noqa: E402
-from va_app.llm.contracts import Attribution, ChatMessage, LLMRequest, ModelPolicy  # noqa: E402
-from va_app.llm.router import Router  # noqa: E402
+from va_app.domain.llm.catalog import LOCAL, ModelSpec, ProviderCredential, TenantLLMConfig  # noqa: E402
+from va_app.domain.llm.contracts import Attribution, ChatMessage, LLMRequest, ModelPolicy  # noqa: E402
+from va_app.domain.llm.router import Router  # noqa: E402
 
 TENANT = uuid.uuid4()
 

@@ -39,7 +39,7 @@ async def run(n: int) -> None:
     from tools.fake_providers import senders
     from tools.fake_providers import server as fake
     from va_app.api.app import build_api, with_request_context
-    from va_app.integrations import worker
+    from va_app.domain.integrations import worker
 
     logging.disable(logging.WARNING)
     providers = fake.FakeProviders().start()

@@ -21,11 +21,11 @@ import redis.asyncio as aioredis
 from core import failpoints, tracing
 from core.bus import BusConsumer, BusMessage, EventBus, get_bus
 from core.config import Settings, get_settings
+from core.events import DEAD_LETTER_TOPIC, EVENT_TYPES
 from core.metrics import BUS_LAG, DEAD_LETTERS, INGEST_BATCH_SECONDS, INGESTED
 from ingest import fastpath, writers
 from ingest.manifest import ManifestStore
 from ingest.processors import InsertBatch, process, process_dead_letters
-from ingest.schemas import DEAD_LETTER_TOPIC, EVENT_TYPES
 
 log = logging.getLogger(__name__)
 LAG_KEY = "va:ingest:lag"

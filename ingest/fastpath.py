@@ -3,7 +3,7 @@
 Parsing a turn field by field in Python costs ~10 µs; polars parses the same JSON in Rust
 and validates whole columns at once, which is what lets one worker core keep up with
 50k+ events/s. Only messages marked ``"fmt": "va"`` by our producers (whose payloads were
-validated against :class:`ingest.schemas.ConversationLog`, so their keys are known) take
+validated against :class:`core.events.ConversationLog`, so their keys are known) take
 this path; anything else, or any batch this path cannot read cleanly, goes through the
 field-by-field processor, which names the problem of each bad event.
 """

@@ -1,6 +1,6 @@
 """Saved report definitions and their delivery schedule (0007).
 
-``definition`` is the JSON of ``va_app.reports.definition.ReportDefinition``; the scheduler
+``definition`` is the JSON of ``va_app.domain.reports.definition.ReportDefinition``; the scheduler
 picks rows whose ``next_run_at`` has passed (``FOR UPDATE SKIP LOCKED``, so two replicas
 never deliver the same run twice) and moves ``next_run_at`` forward.
 """

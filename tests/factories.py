@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from va_app.auth.api_keys import create_api_key
-from va_app.auth.principal import Principal
-from va_app.auth.tenants import ProvisionedTenant, provision_tenant
+from va_app.domain.identity.api_keys import create_api_key
+from va_app.domain.identity.principal import Principal
+from va_app.domain.identity.tenants import ProvisionedTenant, provision_tenant
 
 
 @dataclass(frozen=True)

@@ -167,7 +167,7 @@ def run(
 @app.command()
 def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Backend readiness (like /readyz), human-readable."""
-    from va_app.platform.status import platform_status
+    from va_app.domain.status.backends import platform_status
 
     configure_logging("WARNING", json_lines=False)
     settings = get_settings()
@@ -250,7 +250,7 @@ def db_current() -> None:
 @demo_app.command("seed")
 def demo_seed() -> None:
     """Create (or refresh) the demo tenant, its agents, knowledge, budgets and demo traffic. Idempotent."""
-    from va_app.demo.seed import seed_demo
+    from va_app.admin.demo.seed import seed_demo
 
     configure_logging("WARNING", json_lines=False)
     summary = asyncio.run(seed_demo())
@@ -258,7 +258,7 @@ def demo_seed() -> None:
 
 
 def _fail(exc: Exception) -> None:
-    from va_app.errors import DomainError
+    from va_app.domain.errors import DomainError
 
     if isinstance(exc, DomainError):
         typer.echo(json.dumps({"error": {"code": exc.code, "message": exc.message}}), err=True)
@@ -268,8 +268,8 @@ def _fail(exc: Exception) -> None:
 
 async def _tenant_principal(slug: str, label: str):  # type: ignore[no-untyped-def]
     from core import db
-    from va_app.auth.principal import system_principal
-    from va_app.errors import NotFound
+    from va_app.domain.errors import NotFound
+    from va_app.domain.identity.principal import system_principal
 
     async with db.session_scope() as session:
         from models.repositories import tenants as tenants_repo
@@ -288,7 +288,7 @@ def tenant_create(
     plan: Annotated[str, typer.Option(help="free | team | enterprise")] = "team",
 ) -> None:
     """Create a tenant with its owner; prints JSON with the owner's API key (shown once)."""
-    from va_app.auth.tenants import provision_tenant
+    from va_app.domain.identity.tenants import provision_tenant
 
     configure_logging("WARNING", json_lines=False)
     try:
@@ -316,7 +316,7 @@ def user_create(
     name: Annotated[str, typer.Option(help="Full name.")] = "",
 ) -> None:
     """Add a user to a tenant; prints a temporary password for a new user (shown once)."""
-    from va_app.auth.users import invite_member
+    from va_app.domain.identity.users import invite_member
 
     configure_logging("WARNING", json_lines=False)
 
@@ -342,7 +342,7 @@ def apikey_create(
     name: Annotated[str, typer.Option(help="A label for the key.")] = "cli key",
 ) -> None:
     """Create an API key; prints it once."""
-    from va_app.auth.api_keys import create_api_key, describe
+    from va_app.domain.identity.api_keys import create_api_key, describe
 
     configure_logging("WARNING", json_lines=False)
 
@@ -374,7 +374,7 @@ def demo_generate(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
 ) -> None:
     """Realistic synthetic traffic (daily/weekly cycles, intents, channels, model mix, incidents)."""
-    from va_app.demo.traffic import TrafficRequest, generate_traffic
+    from va_app.admin.demo.traffic import TrafficRequest, generate_traffic
 
     configure_logging("WARNING", json_lines=False)
     request = TrafficRequest(events, days, tenants, agents, through_pipeline, list(incident or []), seed)
@@ -426,7 +426,7 @@ def backup_create(
     ] = None,
 ) -> None:
     """Back up PostgreSQL (pg_dump) and ClickHouse (Native files) with a verified manifest."""
-    from va_app.operations.backup import BackupError, create_backup
+    from va_app.admin.backup.archive import BackupError, create_backup
 
     configure_logging("WARNING", json_lines=False)
     try:
@@ -449,7 +449,7 @@ def backup_restore(
     ] = False,
 ) -> None:
     """Replace both stores' contents with a backup, then verify counts and checksums."""
-    from va_app.operations.backup import BackupError, read_manifest, restore_backup
+    from va_app.admin.backup.archive import BackupError, read_manifest, restore_backup
 
     configure_logging("WARNING", json_lines=False)
     try:

@@ -23,13 +23,13 @@ from core import cache, clickhouse, db
 from core.config import get_settings
 from core.logs import configure_logging
 from ingest.consumer import IngestWorker
-from va_app.agents import controller as rollout_controller
-from va_app.alerts.evaluator import run_alert_evaluator
-from va_app.conversations import events as turn_events
-from va_app.events.publisher import close_shared_bus
-from va_app.integrations import lifecycle as integrations
-from va_app.platform import draining
-from va_app.reports.scheduler import run_report_scheduler
+from va_app.domain.agents import controller as rollout_controller
+from va_app.domain.alerts.evaluator import run_alert_evaluator
+from va_app.domain.conversations import events as turn_events
+from va_app.domain.ingestion.publisher import close_shared_bus
+from va_app.domain.integrations import lifecycle as integrations
+from va_app.domain.reports.scheduler import run_report_scheduler
+from va_app.domain.status import draining
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from va_app import pages  # noqa: F401  (registers the console pages)
 from va_app.api.app import build_api, with_request_context
+from va_app.console import pages  # noqa: F401  (registers the console pages)
 from va_app.runtime import lifespan
 
 api = build_api()

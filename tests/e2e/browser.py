@@ -16,9 +16,9 @@ CHROMIUM_ARGS = [
 
 
 async def signed_in_page(browser: Browser, console_url: str, session_token: str | None, *, height: int = 1000) -> Page:
-    """A new page carrying the console session cookie (made by ``va_app.auth.login``), so a test
+    """A new page carrying the console session cookie (made by ``va_app.domain.identity.login``), so a test
     about something else need not walk through the login form."""
-    from va_app.states.auth import SESSION_COOKIE
+    from va_app.console.states.auth import SESSION_COOKIE
 
     page = await browser.new_page(viewport={"width": 1440, "height": height})
     if session_token:

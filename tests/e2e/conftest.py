@@ -151,8 +151,8 @@ async def console_session_cookie(console_url: str) -> dict[str, str]:
     browser context instead of walking through the login form.
     """
     from tests.factories import create_tenant
-    from va_app.auth.login import login
-    from va_app.states.auth import SESSION_COOKIE
+    from va_app.console.states.auth import SESSION_COOKIE
+    from va_app.domain.identity.login import login
 
     password = "e2e-owner-password"
     tenant = await create_tenant(owner_password=password)

@@ -21,7 +21,7 @@ from playwright.async_api import Browser, Page, expect
 from tests.e2e.browser import signed_in_page
 from tests.factories import create_tenant
 from tests.integration.chat_setup import hotel_agent
-from va_app import routes
+from va_app.console import routes
 
 PASSWORD = "try-it-owner-password"
 TIMEOUT_MS = 30_000
@@ -40,8 +40,8 @@ async def _ask(page: Page, message: str, *, press_enter: bool) -> None:
 
 
 async def test_try_it_tab_chats_with_the_deployed_agent(browser: Browser, console_url: str, tmp_path: Path) -> None:
-    from va_app.auth.login import login
-    from va_app.conversations import context
+    from va_app.domain.conversations import context
+    from va_app.domain.identity.login import login
 
     tenant = await create_tenant("Try It Co", owner_password=PASSWORD)
     async with httpx.AsyncClient(base_url=console_url, timeout=60) as api:

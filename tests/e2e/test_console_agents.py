@@ -49,8 +49,8 @@ async def tenant() -> TenantFixture:
 @pytest.fixture
 async def page(browser: Browser, console_url: str, tenant: TenantFixture) -> AsyncIterator[Page]:
     """A signed-in owner of a fresh tenant (session made through the login service, as the fixtures do)."""
-    from va_app.auth.login import login
-    from va_app.states.auth import SESSION_COOKIE
+    from va_app.console.states.auth import SESSION_COOKIE
+    from va_app.domain.identity.login import login
 
     result = await login(tenant.provisioned.owner_email, PASSWORD)
     assert result.session_token, "a fresh owner has no second factor"
@@ -224,7 +224,7 @@ async def test_agent_lifecycle(console_url: str, page: Page, tenant: TenantFixtu
 
 
 async def _agent_id(tenant: TenantFixture, slug: str) -> str:
-    from va_app.agents.service import get_agent
+    from va_app.domain.agents.service import get_agent
 
     return (await get_agent(tenant.owner(), slug)).id
 

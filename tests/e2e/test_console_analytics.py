@@ -50,7 +50,7 @@ def _events(n: int) -> list[dict]:
 @pytest.mark.timeout(900)
 async def test_dashboards_filter_drilldown_and_alerts(browser: Browser, console_url: str) -> None:
     from tests.factories import create_key, create_tenant
-    from va_app.auth.login import login
+    from va_app.domain.identity.login import login
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     tenant = await create_tenant(owner_password="analytics-owner-pw")
@@ -110,7 +110,7 @@ async def test_superadmin_picks_another_tenant(browser: Browser, console_url: st
     from core import db
     from models.repositories import tenants as tenants_repo
     from tests.factories import create_key, create_tenant
-    from va_app.auth.login import login
+    from va_app.domain.identity.login import login
 
     watched = await create_tenant()
     key = await create_key(watched, "developer")

@@ -51,8 +51,8 @@ async def _open(page: Page, url: str) -> None:
 async def test_owner_adds_and_deletes_a_budget_viewer_only_reads(
     browser: Browser, console_url: str, tmp_path: Path
 ) -> None:
-    from va_app.auth.login import login
-    from va_app.auth.users import invite_member
+    from va_app.domain.identity.login import login
+    from va_app.domain.identity.users import invite_member
 
     tenant = await create_tenant(owner_password=PASSWORD)
     slug = f"hotel-{uuid.uuid4().hex[:6]}"

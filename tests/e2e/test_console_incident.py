@@ -28,7 +28,7 @@ from playwright.async_api import Browser, expect
 
 from core.services import free_port
 from tests.e2e.browser import signed_in_page
-from va_app.integrations.signing import verify_va_signature
+from va_app.domain.integrations.signing import verify_va_signature
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/va-incident-shots")
@@ -112,7 +112,7 @@ def incident(now: dt.datetime) -> list[dict[str, Any]]:
 @pytest.mark.timeout(900)
 async def test_incident_raises_alert_marks_chart_and_calls_webhook(browser: Browser, console_url: str) -> None:
     from tests.factories import create_tenant
-    from va_app.auth.login import login
+    from va_app.domain.identity.login import login
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     tenant = await create_tenant(owner_password="incident-owner-pw")

@@ -67,8 +67,8 @@ async def test_connect_integration_and_webhook_delivery(
     browser: Browser, console_url: str, receiver: str, tmp_path: Path
 ) -> None:
     from tests.factories import create_key, create_tenant
-    from va_app.auth.login import login
-    from va_app.integrations.signing import verify_va_signature
+    from va_app.domain.identity.login import login
+    from va_app.domain.integrations.signing import verify_va_signature
 
     shots = Path("/tmp/e2e-integ-shots")
     shots.mkdir(exist_ok=True)

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 @pytest.mark.timeout(600)
 async def test_llm_page_shows_budget_and_catalog(browser: Browser, console_url: str, tmp_path: Path) -> None:
     from tests.factories import create_key, create_tenant
-    from va_app.auth.login import login
+    from va_app.domain.identity.login import login
 
     tenant = await create_tenant(owner_password="llm-owner-pw")
     key = await create_key(tenant, "owner")

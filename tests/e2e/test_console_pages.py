@@ -16,7 +16,7 @@ from playwright.async_api import Browser, expect
 from tests.e2e.browser import signed_in_page
 from tests.factories import create_tenant
 from tests.integration.chat_setup import API, hotel_agent
-from va_app import routes
+from va_app.console import routes
 
 PASSWORD = "every-page-owner-pw"
 ERROR_CALLOUTS = '.rt-CalloutRoot[data-accent-color="tomato"], .rt-CalloutRoot[data-accent-color="red"]'
@@ -26,7 +26,7 @@ SETTLE_MS = 1_500  # on_load handlers run after the heading renders; give them t
 @pytest.mark.browser
 @pytest.mark.timeout(600)
 async def test_every_console_page_opens_without_errors(browser: Browser, console_url: str) -> None:
-    from va_app.auth.login import login
+    from va_app.domain.identity.login import login
 
     tenant = await create_tenant(owner_password=PASSWORD)
     async with httpx.AsyncClient(base_url=console_url, timeout=60) as api:

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 @pytest.mark.timeout(600)
 async def test_pipeline_page_shows_dead_letter_reasons(browser: Browser, console_url: str, tmp_path: Path) -> None:
     from tests.factories import create_key, create_tenant
-    from va_app.auth.login import login
+    from va_app.domain.identity.login import login
 
     tenant = await create_tenant(owner_password="pipeline-owner-pw")
     key = await create_key(tenant, "developer")

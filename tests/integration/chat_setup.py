@@ -12,7 +12,7 @@ from core import cache
 from core.bus_redis import stream_name
 from tests.factories import TenantFixture, create_tenant
 from tests.integration.conftest import bearer
-from va_app.conversations import events
+from va_app.domain.conversations import events
 
 API = "/api/v1"
 FAQ = b"""question,answer

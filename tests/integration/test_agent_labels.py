@@ -11,8 +11,8 @@ import orjson
 import pytest
 
 from core.bus import BusMessage
+from core.events import validate_event
 from ingest.processors import process
-from ingest.schemas import validate_event
 from ingest.writers import write_events
 from tests.factories import create_agent, create_tenant
 from tests.integration.conftest import bearer

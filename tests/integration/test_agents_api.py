@@ -16,8 +16,8 @@ from core import cache
 from core.bus_redis import stream_name
 from tests.factories import create_key, create_tenant
 from tests.integration.conftest import bearer
-from va_app.agents import resolver
-from va_app.agents.controller import rollout_controller_tick
+from va_app.domain.agents import resolver
+from va_app.domain.agents.controller import rollout_controller_tick
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.clickhouse]
 API = "/api/v1"
@@ -446,7 +446,7 @@ async def test_templates_clone_and_health(api: httpx.AsyncClient) -> None:
     assert well["status"] == "healthy" and well["version"] == 1
     assert checks["version_resolvable"]["ok"] and checks["policy_valid"]["ok"]
     assert checks["knowledge_bases_reachable"]["ok"]
-    # the chat runtime registers a real scripted turn (va_app.conversations.probe)
+    # the chat runtime registers a real scripted turn (va_app.domain.conversations.probe)
     assert checks["synthetic_conversation"]["ok"] is True, checks["synthetic_conversation"]
 
 

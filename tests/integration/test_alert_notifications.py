@@ -29,11 +29,12 @@ from models.repositories import alerts as alerts_repo
 from tests.factories import create_tenant
 from tests.integration.conftest import bearer
 from tools.fake_providers import server as fake
-from va_app.alerts import channels, notify, service
-from va_app.integrations import delivery, outbound
-from va_app.integrations.signing import verify_va_signature
-from va_app.reports import channels as report_channels
-from va_app.reports import delivery as report_delivery
+from va_app.domain.alerts import notify, service
+from va_app.domain.integrations import delivery, outbound
+from va_app.domain.integrations.signing import verify_va_signature
+from va_app.domain.notifications import alert_notifiers as channels
+from va_app.domain.notifications import report_delivery as report_channels
+from va_app.domain.reports import delivery as report_delivery
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.clickhouse]
 API = "/api/v1"
@@ -237,7 +238,7 @@ async def test_email_is_off_without_smtp(api: httpx.AsyncClient, hub_notifiers: 
 async def test_scheduled_report_by_email_attachment_and_signed_webhook(
     api: httpx.AsyncClient, providers: fake.FakeProviders, smtp: Inbox
 ) -> None:
-    from va_app.reports import scheduler
+    from va_app.domain.reports import scheduler
 
     tenant = await create_tenant()
     key = tenant.owner_key
@@ -281,8 +282,8 @@ async def test_scheduled_report_by_email_attachment_and_signed_webhook(
 
 
 async def test_report_without_recipients_still_lands_on_disk(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from va_app.reports.delivery import ReportDelivery
-    from va_app.reports.render import RenderedReport
+    from va_app.domain.reports.delivery import ReportDelivery
+    from va_app.domain.reports.render import RenderedReport
 
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
     get_settings.cache_clear()

@@ -13,8 +13,8 @@ from core import db
 from models.repositories import alerts as alerts_repo
 from tests.factories import create_agent, create_key, create_tenant
 from tests.integration.conftest import bearer
-from va_app.alerts import evaluator, notify, service
-from va_app.alerts.notify import AlertNotification
+from va_app.domain.alerts import evaluator, notify, service
+from va_app.domain.alerts.notify import AlertNotification
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.clickhouse]
 END = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)

@@ -11,8 +11,8 @@ from pydantic import BaseModel
 
 from core import cache
 from core.config import get_settings
-from va_app import errors
 from va_app.api.app import build_api, with_request_context
+from va_app.domain import errors
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.clickhouse]
 
@@ -98,8 +98,8 @@ async def test_openapi_and_docs_are_served(client: httpx.AsyncClient) -> None:
 
 async def test_platform_status_is_for_superadmins(client: httpx.AsyncClient) -> None:
     from tests.factories import create_key, create_tenant
-    from va_app.auth.api_keys import create_api_key
-    from va_app.auth.principal import system_principal
+    from va_app.domain.identity.api_keys import create_api_key
+    from va_app.domain.identity.principal import system_principal
 
     tenant = await create_tenant()
     owner = await create_key(tenant, "owner")

@@ -17,9 +17,10 @@ from analytics import generator
 from core import clickhouse, db
 from core.config import get_settings
 from tests.factories import create_agent, create_key, create_tenant
+from va_app.admin.backup import clickhouse as ch_backup
+from va_app.admin.backup import postgres as pg_backup
+from va_app.admin.backup.archive import BackupError, create_backup, read_manifest, restore_backup
 from va_app.cli import app as cli_app
-from va_app.operations import ch_backup, pg_backup
-from va_app.operations.backup import BackupError, create_backup, read_manifest, restore_backup
 
 pytestmark = [pytest.mark.postgres, pytest.mark.clickhouse]
 

@@ -7,9 +7,9 @@ import dataclasses
 import pytest
 
 from tests.factories import create_tenant
-from va_app.agents import service as agents
-from va_app.auth.api_keys import create_api_key, revoke_api_key
-from va_app.llm.budget_targets import Target, budget_targets
+from va_app.domain.agents import service as agents
+from va_app.domain.identity.api_keys import create_api_key, revoke_api_key
+from va_app.domain.llm.budget_targets import Target, budget_targets
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 

@@ -14,9 +14,9 @@ from core import cache
 from tests.factories import create_key, create_tenant
 from tests.integration.chat_setup import API, add_version, bus_events, hotel_agent, ship
 from tests.integration.conftest import bearer
-from va_app.conversations import llm as chat_llm
-from va_app.llm.contracts import LLMRequest, LLMResult, StreamChunk
-from va_app.llm.router import get_router
+from va_app.domain.conversations import llm as chat_llm
+from va_app.domain.llm.contracts import LLMRequest, LLMResult, StreamChunk
+from va_app.domain.llm.router import get_router
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 

@@ -10,8 +10,8 @@ import pytest
 
 from core.embeddings import DEFAULT_MODEL
 from tests.integration.chat_setup import API, bus_events, hotel_agent
-from va_app.conversations import cache
-from va_app.knowledge.search import embed_query
+from va_app.domain.conversations import cache
+from va_app.domain.knowledge.search import embed_query
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 

@@ -7,8 +7,8 @@ import pytest
 
 from tests.factories import create_tenant
 from tests.integration.conftest import bearer
-from va_app.auth.api_keys import create_api_key
-from va_app.auth.principal import system_principal
+from va_app.domain.identity.api_keys import create_api_key
+from va_app.domain.identity.principal import system_principal
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 API = "/api/v1"

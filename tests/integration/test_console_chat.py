@@ -7,9 +7,9 @@ import httpx
 import pytest
 
 from tests.integration.chat_setup import bus_events, hotel_agent
-from va_app.conversations import console
-from va_app.conversations.turn import ChatInput
-from va_app.errors import RateLimited
+from va_app.domain.conversations import console
+from va_app.domain.conversations.turn import ChatInput
+from va_app.domain.errors import RateLimited
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.clickhouse]
 

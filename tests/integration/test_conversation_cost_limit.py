@@ -8,7 +8,7 @@ import pytest
 from core import cache
 from tests.integration.chat_setup import API, add_version, hotel_agent, ship
 from tests.integration.conftest import bearer
-from va_app.conversations import context
+from va_app.domain.conversations import context
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 

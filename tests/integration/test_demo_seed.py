@@ -15,12 +15,12 @@ from models.agents import DeploymentEvent
 from models.repositories import agents as agents_repo
 from models.repositories import tenants as tenants_repo
 from tests.integration.conftest import bearer
-from va_app.auth.api_keys import create_api_key
-from va_app.auth.passwords import verify_password
-from va_app.auth.principal import Principal
-from va_app.demo.knowledge import FAQS
-from va_app.demo.seed import DEMO_AGENTS, DEMO_EVENTS, seed_demo
-from va_app.llm import budgets
+from va_app.admin.demo.knowledge import FAQS
+from va_app.admin.demo.seed import DEMO_AGENTS, DEMO_EVENTS, seed_demo
+from va_app.domain.identity.api_keys import create_api_key
+from va_app.domain.identity.passwords import verify_password
+from va_app.domain.identity.principal import Principal
+from va_app.domain.llm import budgets
 
 pytestmark = [pytest.mark.postgres, pytest.mark.clickhouse, pytest.mark.redis]
 

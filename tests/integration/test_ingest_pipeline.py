@@ -38,7 +38,7 @@ async def _start_groups_at_end(redis_url: str, group: str) -> None:
     """New groups start at the stream's end, so a test sees only the messages it publishes."""
     import redis.asyncio as aioredis
 
-    from ingest.schemas import DEAD_LETTER_TOPIC, EVENT_TYPES
+    from core.events import DEAD_LETTER_TOPIC, EVENT_TYPES
 
     raw = aioredis.Redis.from_url(redis_url)
     for topic in (*EVENT_TYPES, DEAD_LETTER_TOPIC):

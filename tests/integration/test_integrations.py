@@ -18,8 +18,8 @@ from tests.integration.chat_setup import API, hotel_agent
 from tests.integration.conftest import bearer
 from tools.fake_providers import senders
 from tools.fake_providers import server as fake
-from va_app.integrations import botframework, delivery, worker
-from va_app.integrations.signing import verify_va_signature
+from va_app.domain.integrations import botframework, delivery, worker
+from va_app.domain.integrations.signing import verify_va_signature
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 TEAMS_KEY = base64.b64encode(b"teams-hmac-key-0123456789").decode()
@@ -232,7 +232,7 @@ async def test_handoff_opens_a_salesforce_case_with_the_transcript(
         headers=h,
     )
     assert resp.json()["outcome"] == "handoff"
-    from va_app.conversations import events
+    from va_app.domain.conversations import events
 
     await events.flush()
     cases = [c for c in await providers.wait_for("salesforce.Case") if first["conversation_id"] in c.json()["Subject"]]
@@ -258,7 +258,7 @@ async def test_a_subscriber_that_was_down_receives_every_delivery_when_back(
     assert "secret" not in str(
         (await api.get(f"{API}/webhooks/subscriptions", headers=h)).json()["data"][0]["secret"] or ""
     )
-    from va_app.integrations import outbound
+    from va_app.domain.integrations import outbound
 
     providers.down.add(name)
     for i in range(5):

@@ -28,8 +28,8 @@ from tests.integration.chat_setup import API, bus_events, hotel_agent, ship
 from tests.integration.conftest import bearer
 from tools.fake_providers import senders
 from tools.fake_providers import server as fake
-from va_app.alerts import notify
-from va_app.integrations import delivery, lifecycle, outbound, widget, worker
+from va_app.domain.alerts import notify
+from va_app.domain.integrations import delivery, lifecycle, outbound, widget, worker
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 ROOT = Path(__file__).resolve().parents[2]
@@ -231,7 +231,7 @@ async def test_bus_events_fan_out_to_the_tenants_subscriptions_only_signed(
     assert providers.of(f"hook.b-{tag}") == []  # another tenant's "*" never sees tenant a's events
 
     # an event published straight on the bus takes the same path (and stays in its tenant)
-    from va_app.agents import notify as agent_notify
+    from va_app.domain.agents import notify as agent_notify
 
     spec = agent_notify.AgentEventSpec(agent_id, "deployment.deployed", 1, "production", {"note": "direct"})
     await agent_notify.publish(b.tenant_id, [spec])
@@ -448,7 +448,7 @@ async def test_same_event_enqueued_twice_is_delivered_once() -> None:
     from core import db
     from models.repositories import integrations as repo
     from tests.factories import create_tenant
-    from va_app.integrations import outbound
+    from va_app.domain.integrations import outbound
 
     tenant = await create_tenant()
     created = await outbound.create_subscription(tenant.owner(), url="http://127.0.0.1:9/hook", event_types=["agent"])

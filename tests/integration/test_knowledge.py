@@ -14,9 +14,9 @@ from core.embeddings import get_embedder, register_embedder, unregister_embedder
 from tests.factories import create_key, create_tenant
 from tests.integration.conftest import bearer
 from tests.knowledge_files import FAQ_CSV, PDF_PAGES, make_pdf
-from va_app.knowledge import ingestion
-from va_app.knowledge.formats import MAX_UPLOAD_BYTES
-from va_app.knowledge.search import retrieve
+from va_app.domain.knowledge import ingestion
+from va_app.domain.knowledge.formats import MAX_UPLOAD_BYTES
+from va_app.domain.knowledge.search import retrieve
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 

@@ -11,7 +11,7 @@ import pytest
 
 from analytics import generator
 from analytics.queries import metrics as mq
-from va_app.dashboards.live import _bands
+from va_app.domain.dashboards.live import _bands
 
 pytestmark = [pytest.mark.clickhouse]
 

@@ -14,7 +14,7 @@ from core.services import EmbeddedPostgres
 from tests.factories import create_agent, create_key, create_tenant
 from tests.integration.conftest import bearer
 from tools.fake_llm import FakeLLMServer
-from va_app.llm import tenant_config
+from va_app.domain.llm import tenant_config
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.clickhouse]
 API = "/api/v1"

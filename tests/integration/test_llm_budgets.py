@@ -15,17 +15,17 @@ from core.cache import get_redis
 from core.config import LLMSettings, Settings
 from tests.factories import TenantFixture, create_agent, create_tenant
 from tools.fake_llm import FakeLLMServer
-from va_app.auth.api_keys import create_api_key
-from va_app.errors import InvalidInput
-from va_app.llm import budgets
-from va_app.llm.budgets import BudgetGuard
-from va_app.llm.catalog import LOCAL, ModelSpec, ProviderCredential, TenantLLMConfig
-from va_app.llm.contracts import Attribution, ChatMessage, LLMRequest, ModelPolicy
-from va_app.llm.errors import BudgetExceeded
-from va_app.llm.ledger import NANO, Ledger, budget_prefix, period_ids, to_nano
-from va_app.llm.router import Router
-from va_app.llm.tokens import estimate_messages
-from va_app.llm.usage import UsageRecorder, totals
+from va_app.domain.errors import InvalidInput
+from va_app.domain.identity.api_keys import create_api_key
+from va_app.domain.llm import budgets
+from va_app.domain.llm.budgets import BudgetGuard
+from va_app.domain.llm.catalog import LOCAL, ModelSpec, ProviderCredential, TenantLLMConfig
+from va_app.domain.llm.contracts import Attribution, ChatMessage, LLMRequest, ModelPolicy
+from va_app.domain.llm.errors import BudgetExceeded
+from va_app.domain.llm.ledger import NANO, Ledger, budget_prefix, period_ids, to_nano
+from va_app.domain.llm.router import Router
+from va_app.domain.llm.tokens import estimate_messages
+from va_app.domain.llm.usage import UsageRecorder, totals
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 

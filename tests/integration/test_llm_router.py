@@ -14,10 +14,10 @@ import pytest
 
 from core.config import LLMSettings, Settings
 from tools.fake_llm import FakeLLMServer
-from va_app.llm.catalog import LOCAL, ModelSpec, ProviderCredential, TenantLLMConfig
-from va_app.llm.contracts import Attribution, ChatMessage, LLMRequest, ModelPolicy
-from va_app.llm.errors import AllModelsFailed, NoModelAvailable
-from va_app.llm.router import Router
+from va_app.domain.llm.catalog import LOCAL, ModelSpec, ProviderCredential, TenantLLMConfig
+from va_app.domain.llm.contracts import Attribution, ChatMessage, LLMRequest, ModelPolicy
+from va_app.domain.llm.errors import AllModelsFailed, NoModelAvailable
+from va_app.domain.llm.router import Router
 
 TENANT = uuid.uuid4()
 

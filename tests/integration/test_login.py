@@ -9,8 +9,8 @@ import pytest
 
 from core import cache
 from tests.factories import create_tenant
-from va_app.auth import login as login_service
-from va_app.errors import InvalidInput, NotAuthenticated, RateLimited
+from va_app.domain.errors import InvalidInput, NotAuthenticated, RateLimited
+from va_app.domain.identity import login as login_service
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 PASSWORD = "correct horse battery"
@@ -81,7 +81,7 @@ async def test_totp_enrolment_and_two_step_login() -> None:
 
 
 async def test_removed_member_session_stops_working() -> None:
-    from va_app.auth import users
+    from va_app.domain.identity import users
 
     tenant = await create_tenant(owner_password=PASSWORD)
     invitation = await users.invite_member(tenant.owner(), email="temp@example.com", role="analyst")

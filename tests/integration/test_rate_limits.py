@@ -13,7 +13,7 @@ import pytest
 
 from tests.factories import create_key, create_tenant
 from tests.integration.conftest import bearer
-from va_app.auth import ratelimit
+from va_app.domain.identity import ratelimit
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -48,7 +48,7 @@ async def test_limit_is_exact_across_processes() -> None:
     scope = f"multi:{uuid.uuid4()}"
     code = (
         "import asyncio\n"
-        "from va_app.auth import ratelimit\n"
+        "from va_app.domain.identity import ratelimit\n"
         "async def main():\n"
         f"    res = await asyncio.gather(*(ratelimit.check([ratelimit.Limit('{scope}', 60)]) for _ in range(50)))\n"
         "    print(sum(d.allowed for d in res))\n"

@@ -73,8 +73,8 @@ async def test_bad_definitions_are_4xx(api: httpx.AsyncClient, params: dict) -> 
 
 
 async def test_saved_reports_and_scheduled_delivery(api: httpx.AsyncClient) -> None:
-    from va_app.reports import delivery, scheduler
-    from va_app.reports.saved import next_run
+    from va_app.domain.reports import delivery, scheduler
+    from va_app.domain.reports.saved import next_run
 
     tenant = await create_tenant()
     viewer = await create_key(tenant, "viewer")

@@ -7,7 +7,7 @@ import pytest
 
 from tests.factories import create_key, create_tenant
 from tests.integration.conftest import bearer
-from va_app.auth.permissions import PERMISSIONS, Perm, Role
+from va_app.domain.identity.permissions import PERMISSIONS, Perm, Role
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 

@@ -22,7 +22,7 @@ from core.bus_redis import stream_name
 from ingest.consumer import TopicIngestor
 from ingest.manifest import ManifestStore
 from tests.integration.chat_setup import API, hotel_agent
-from va_app.conversations import events
+from va_app.domain.conversations import events
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 

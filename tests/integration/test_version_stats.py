@@ -11,8 +11,8 @@ import pytest
 
 from analytics.queries.variants import OPERATOR_TEST_CHANNEL, version_stats
 from core.bus import BusMessage
+from core.events import validate_event
 from ingest.processors import process
-from ingest.schemas import validate_event
 from ingest.writers import write_events
 
 pytestmark = [pytest.mark.clickhouse]

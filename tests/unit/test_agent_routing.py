@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from va_app.agents import routing
-from va_app.agents.routing import RouteTable
+from va_app.domain.agents import routing
+from va_app.domain.agents.routing import RouteTable
 
 N = 100_000
 AGENT = "0b7c7a36-5f1e-4a57-9a43-1f1f0c7e2a10"
@@ -58,7 +58,9 @@ def test_buckets_are_stable_across_processes() -> None:
     """No per-process hash seed: another interpreter computes the same buckets."""
     ids = _ids(50)
     here = [routing.bucket(AGENT, i) for i in ids]
-    code = f"import sys; from va_app.agents.routing import bucket; print([bucket({AGENT!r}, i) for i in {ids!r}])"
+    code = (
+        f"import sys; from va_app.domain.agents.routing import bucket; print([bucket({AGENT!r}, i) for i in {ids!r}])"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == str(here)
 

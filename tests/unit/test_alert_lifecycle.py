@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from va_app.alerts import lifecycle
-from va_app.alerts.evaluator import match_thresholds
-from va_app.alerts.notify import chart_link
-from va_app.alerts.rules import default_rules, validate_rule
-from va_app.errors import InvalidInput
+from va_app.domain.alerts import lifecycle
+from va_app.domain.alerts.evaluator import match_thresholds
+from va_app.domain.alerts.notify import chart_link
+from va_app.domain.alerts.rules import default_rules, validate_rule
+from va_app.domain.errors import InvalidInput
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 

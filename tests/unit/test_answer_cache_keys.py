@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import uuid
 
-from va_app.conversations.cache import context_scope, exact_key, is_standalone, normalise
+from va_app.domain.conversations.cache import context_scope, exact_key, is_standalone, normalise
 
 
 def test_normalisation_ignores_case_punctuation_and_spacing() -> None:

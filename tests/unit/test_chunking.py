@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 
-from va_app.knowledge.chunking import chunk_blocks
-from va_app.knowledge.parsers import Block
+from va_app.domain.knowledge.chunking import chunk_blocks
+from va_app.domain.knowledge.parsers import Block
 
 
 def _sentences(prefix: str, n: int, words: int = 12) -> str:

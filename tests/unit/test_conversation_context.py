@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from va_app.conversations.context import ConversationState, Turn, estimate_tokens, truncate
+from va_app.domain.conversations.context import ConversationState, Turn, estimate_tokens, truncate
 
 
 def _state(pairs: int, words: int = 30) -> ConversationState:

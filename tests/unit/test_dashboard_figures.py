@@ -7,7 +7,7 @@ import datetime as dt
 
 import polars as pl
 
-from va_app.dashboards import figures
+from va_app.domain.dashboards import figures
 
 T0 = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
 

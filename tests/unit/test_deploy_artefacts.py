@@ -285,7 +285,7 @@ def test_autoscalers_and_hooks() -> None:
     assert "helm.sh/hook: pre-install,pre-upgrade" in job
     assert 'command: ["va", "db", "upgrade"]' in job
     web = (CHART / "templates" / "web-deployment.yaml").read_text()
-    assert "run/draining" in web and "preStop" in web  # matches va_app.platform.draining.MARKER_NAME
+    assert "run/draining" in web and "preStop" in web  # matches va_app.domain.status.draining.MARKER_NAME
     assert 'name: INGEST__EMBEDDED_WORKER\n              value: "false"' in web
     adapter = (DEPLOY / "helm" / "prometheus-adapter-values.yaml").read_text()
     load_yaml(DEPLOY / "helm" / "prometheus-adapter-values.yaml")
@@ -293,7 +293,7 @@ def test_autoscalers_and_hooks() -> None:
 
 
 def test_drain_marker_name_matches_the_app() -> None:
-    from va_app.platform import draining
+    from va_app.domain.status import draining
 
     assert f"run/{draining.MARKER_NAME}" in (CHART / "templates" / "web-deployment.yaml").read_text()
 

@@ -9,10 +9,10 @@ import httpx
 import pytest
 
 from core.config import get_settings
-from va_app.api import health
 from va_app.api.app import build_api, with_request_context
-from va_app.platform import draining
-from va_app.platform.status import PlatformStatus
+from va_app.api.routes import health
+from va_app.domain.status import draining
+from va_app.domain.status.backends import PlatformStatus
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from ingest.schemas import validate_event
+from core.events import validate_event
 
 TENANT = str(uuid.uuid4())
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from va_app.agents import stats
-from va_app.agents.experiments import analyse
+from va_app.domain.agents import stats
+from va_app.domain.agents.experiments import analyse
 
 
 def test_two_proportion_z_matches_reference() -> None:

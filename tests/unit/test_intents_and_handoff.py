@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core.embeddings import DEFAULT_MODEL
-from va_app.conversations import guardrails, intents
-from va_app.conversations.guardrails import GuardrailConfig
+from va_app.domain.conversations import guardrails, intents
+from va_app.domain.conversations.guardrails import GuardrailConfig
 
 
 async def test_nearest_centroid_over_template_intents() -> None:
@@ -19,7 +19,7 @@ async def test_nearest_centroid_over_template_intents() -> None:
         "Could you suggest a good restaurant close by?": "local_recommendations",
         "How do I use my rewards points?": "loyalty_points",
     }
-    from va_app.knowledge.search import embed_query
+    from va_app.domain.knowledge.search import embed_query
 
     for text, expected in cases.items():
         found = classifier.classify(text, await embed_query(text))

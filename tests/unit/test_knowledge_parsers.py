@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.knowledge_files import FAQ_CSV, PDF_PAGES, make_pdf
-from va_app.knowledge.formats import (
+from va_app.domain.knowledge.formats import (
     MAX_UPLOAD_BYTES,
     FileFormat,
     FileTooLarge,
@@ -15,7 +15,7 @@ from va_app.knowledge.formats import (
     clean_filename,
     detect_format,
 )
-from va_app.knowledge.parsers import parse, parse_csv_faq, parse_html, parse_markdown, parse_pdf, parse_txt
+from va_app.domain.knowledge.parsers import parse, parse_csv_faq, parse_html, parse_markdown, parse_pdf, parse_txt
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from va_app.llm.breaker import CircuitBreakers
+from va_app.domain.llm.breaker import CircuitBreakers
 
 
 class Clock:

@@ -6,7 +6,7 @@ import pytest
 from pydantic import SecretStr
 
 from core.config import LLMSettings, Settings
-from va_app.llm.catalog import (
+from va_app.domain.llm.catalog import (
     LOCAL,
     ModelSpec,
     ProviderCredential,

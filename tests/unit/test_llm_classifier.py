@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from va_app.llm.classifier import classify
+from va_app.domain.llm.classifier import classify
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from va_app.llm.providers.local import GREETING_REPLY, NOTHING_KNOWN, compose_answer
+from va_app.domain.llm.providers.local import GREETING_REPLY, NOTHING_KNOWN, compose_answer
 
 KNOWLEDGE = (
     "Check-in starts at 3 pm. Check-out is until 11 am. Late check-out can be requested at reception.",

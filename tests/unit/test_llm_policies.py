@@ -6,11 +6,11 @@ import random
 
 import pytest
 
-from va_app.errors import InvalidInput
-from va_app.llm.catalog import LOCAL, Deployment, ModelInfo, ProviderCredential, builtin_models
-from va_app.llm.contracts import ModelPolicy
-from va_app.llm.errors import NoModelAvailable, UnknownModel
-from va_app.llm.policies import select
+from va_app.domain.errors import InvalidInput
+from va_app.domain.llm.catalog import LOCAL, Deployment, ModelInfo, ProviderCredential, builtin_models
+from va_app.domain.llm.contracts import ModelPolicy
+from va_app.domain.llm.errors import NoModelAvailable, UnknownModel
+from va_app.domain.llm.policies import select
 
 
 def _dep(name: str, tier: str, price_in: float, price_out: float, ctx: int = 100_000) -> Deployment:

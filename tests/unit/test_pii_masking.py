@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from va_app.conversations.pii import StreamMasker, luhn_valid, mask, verhoeff_valid
+from va_app.domain.conversations.pii import StreamMasker, luhn_valid, mask, verhoeff_valid
 
 
 @pytest.mark.parametrize(

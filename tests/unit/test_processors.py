@@ -7,8 +7,8 @@ import uuid
 import orjson
 
 from core.bus import BusMessage
+from core.events import validate_event
 from ingest.processors import EVENT_COLUMNS, process, process_dead_letters
-from ingest.schemas import validate_event
 
 TENANT = str(uuid.uuid4())
 

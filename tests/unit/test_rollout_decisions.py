@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from va_app.agents import rollout
-from va_app.agents.rollout import Kpis, Step, Thresholds, decide
+from va_app.domain.agents import rollout
+from va_app.domain.agents.rollout import Kpis, Step, Thresholds, decide
 
 SCHEDULE = [Step(5, 600), Step(25, 600), Step(50, 600), Step(100, 0)]
 HEALTHY_STABLE = Kpis(events=5000, error_rate=0.004, latency_p95=900, handoff_rate=0.08)

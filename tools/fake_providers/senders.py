@@ -1,5 +1,5 @@
 """Inbound webhooks as each provider builds and signs them (written from the providers' docs,
-independently of ``va_app.integrations.signing``)."""
+independently of ``va_app.domain.integrations.signing``)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp
 
-from va_app.api import health, platform
 from va_app.api.errors import error_body, install_error_handlers
 from va_app.api.idempotency import IdempotencyMiddleware
 from va_app.api.middleware import RequestContextMiddleware
@@ -24,10 +23,12 @@ from va_app.api.routes import (
     budgets,
     conversations_explorer,
     events,
+    health,
     knowledge,
     llm,
     members,
     pipeline,
+    platform,
     reports,
 )
 from va_app.api.routes import alerts as alerts_routes
@@ -36,7 +37,7 @@ from va_app.api.routes import integrations as integrations_routes
 from va_app.api.routes import openai_compat as openai_routes
 from va_app.api.routes import webhooks as webhooks_routes
 from va_app.api.routes import widget as widget_routes
-from va_app.conversations import probe as chat_probe
+from va_app.domain.conversations import probe as chat_probe
 
 API_PREFIX = "/api/v1"
 

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from va_app.auth import ratelimit
-from va_app.auth.api_keys import authenticate_api_key
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.errors import NotAuthenticated, RateLimited
+from va_app.domain.errors import NotAuthenticated, RateLimited
+from va_app.domain.identity import ratelimit
+from va_app.domain.identity.api_keys import authenticate_api_key
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
 
 bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer va_<prefix>_<secret>`")
 

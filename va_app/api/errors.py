@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from va_app import errors
+from va_app.domain import errors
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from va_app.auth.permissions import Perm
+from va_app.domain.identity.permissions import Perm
 
 OVERVIEW = "/"
 LOGIN = "/login"

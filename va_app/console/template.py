@@ -14,8 +14,8 @@ from typing import Any
 
 import reflex as rx
 
-from va_app.components.layout import shell
-from va_app.states.auth import AuthState
+from va_app.console.components.layout import shell
+from va_app.console.states.auth import AuthState
 
 PRODUCT = "VirtualAgent"
 DEFAULT_META = [{"name": "viewport", "content": "width=device-width, initial-scale=1"}]
@@ -42,7 +42,7 @@ def template(
     """Register ``page_content`` at ``route`` inside the console shell.
 
     Args:
-        route: The route string, taken from ``va_app.routes``.
+        route: The route string, taken from ``va_app.console.routes``.
         title: Shown in the header and, with the product name, as the document title.
         description: Meta description of the page.
         on_load: Event handler(s) to run when the page loads (e.g. a state's refresh loop).

@@ -12,7 +12,7 @@ import uuid
 
 import orjson
 
-from va_app.errors import InvalidInput
+from va_app.domain.errors import InvalidInput
 
 
 def encode_cursor(created_at: dt.datetime, row_id: uuid.UUID) -> str:

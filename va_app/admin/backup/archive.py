@@ -36,7 +36,8 @@ from typing import Any
 import psycopg
 
 from core.config import Settings, get_settings
-from va_app.operations import ch_backup, pg_backup
+from va_app.admin.backup import clickhouse as ch_backup
+from va_app.admin.backup import postgres as pg_backup
 
 log = logging.getLogger(__name__)
 

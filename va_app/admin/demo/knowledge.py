@@ -14,10 +14,10 @@ from pathlib import Path
 
 from core import db
 from models.repositories import knowledge as knowledge_repo
-from va_app.auth.principal import Principal
-from va_app.knowledge import ingestion
-from va_app.knowledge.documents import upload_document
-from va_app.knowledge.service import create_knowledge_base
+from va_app.domain.identity.principal import Principal
+from va_app.domain.knowledge import ingestion
+from va_app.domain.knowledge.documents import upload_document
+from va_app.domain.knowledge.service import create_knowledge_base
 
 DATA = Path(__file__).parent / "data"
 
@@ -26,7 +26,7 @@ DATA = Path(__file__).parent / "data"
 class DemoFaq:
     name: str
     description: str
-    filename: str  # under va_app/demo/data/
+    filename: str  # under va_app/admin/demo/data/
 
     def read(self) -> bytes:
         return (DATA / self.filename).read_bytes()

@@ -16,12 +16,12 @@ from core.config import get_settings
 from models.repositories import agents as agents_repo
 from models.repositories import audit as audit_repo
 from models.repositories import tenants as tenants_repo
-from va_app.agents import resolver
-from va_app.agents.deployments import record_transition
-from va_app.auth.passwords import hash_password
-from va_app.auth.principal import Principal
-from va_app.demo.knowledge import AGENT_FAQS, ensure_demo_knowledge
-from va_app.llm import budgets
+from va_app.admin.demo.knowledge import AGENT_FAQS, ensure_demo_knowledge
+from va_app.domain.agents import resolver
+from va_app.domain.agents.deployments import record_transition
+from va_app.domain.identity.passwords import hash_password
+from va_app.domain.identity.principal import Principal
+from va_app.domain.llm import budgets
 
 DEMO_AGENTS: list[dict[str, Any]] = [
     {

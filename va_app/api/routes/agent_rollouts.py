@@ -7,9 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from va_app.agents import deployments, experiments, health
 from va_app.api.deps import PrincipalDep
-from va_app.api.routes.agents_schemas import (
+from va_app.api.schemas.agents import (
     AgentHealth,
     DeploymentEventPublic,
     DeploymentEventsPublic,
@@ -24,6 +23,7 @@ from va_app.api.routes.agents_schemas import (
     PromoteRequest,
     RollbackRequest,
 )
+from va_app.domain.agents import deployments, experiments, health
 
 router = APIRouter(tags=["agent deployments"])
 AgentPath = Annotated[str, Path(max_length=200, description="agent id or slug")]

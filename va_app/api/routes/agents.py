@@ -6,9 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from va_app.agents import deployments, service, templates, versions
 from va_app.api.deps import PrincipalDep
-from va_app.api.routes.agents_schemas import (
+from va_app.api.schemas.agents import (
     AgentCreate,
     AgentDetail,
     AgentPublic,
@@ -22,7 +21,8 @@ from va_app.api.routes.agents_schemas import (
     VersionPublic,
     VersionsPublic,
 )
-from va_app.auth.permissions import Perm
+from va_app.domain.agents import deployments, service, templates, versions
+from va_app.domain.identity.permissions import Perm
 
 router = APIRouter(tags=["agents"])
 AgentPath = Annotated[str, Path(max_length=200, description="agent id or slug")]

@@ -2,7 +2,7 @@
 
 Reading needs ``analytics:read`` (viewers and up); changing rules and acting on alerts
 needs ``alerts:write`` (admins and up). The rule schema is validated by the domain
-(``va_app.alerts.rules``) so the console accepts exactly the same rules.
+(``va_app.domain.alerts.rules``) so the console accepts exactly the same rules.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from va_app.alerts import service
 from va_app.api.deps import PrincipalDep
-from va_app.api.schemas import Strict
+from va_app.api.schemas.common import Strict
+from va_app.domain.alerts import service
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 

@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from va_app.agents.lookup import find_agent
 from va_app.api.deps import PrincipalDep
-from va_app.dashboards.service import PANELS, DashboardRequest, agent_metrics, dashboard
+from va_app.domain.agents.lookup import find_agent
+from va_app.domain.dashboards.service import PANELS, DashboardRequest, agent_metrics, dashboard
 
 router = APIRouter(tags=["analytics"])
 GranularityParam = Literal["minute", "hour", "day", "week", "total"]

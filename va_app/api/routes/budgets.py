@@ -8,14 +8,14 @@ from dataclasses import asdict
 from fastapi import APIRouter, Response
 
 from va_app.api.deps import PrincipalDep
-from va_app.api.routes.llm_schemas import (
+from va_app.api.schemas.llm import (
     BudgetCreate,
     BudgetPublic,
     BudgetsPublic,
     BudgetsUsagePublic,
     BudgetUsagePublic,
 )
-from va_app.llm import budgets, usage
+from va_app.domain.llm import budgets, usage
 
 router = APIRouter(prefix="/budgets", tags=["budgets"])
 

@@ -17,10 +17,10 @@ from fastapi.responses import StreamingResponse
 from core.logs import request_id_var
 from va_app.api.deps import PrincipalDep
 from va_app.api.errors import error_body
-from va_app.api.routes.chat_schemas import ChatRequest, ChatResponse, chat_response, sse
-from va_app.conversations import runtime
-from va_app.conversations.turn import ChatInput, Turn
-from va_app.errors import DomainError
+from va_app.api.schemas.chat import ChatRequest, ChatResponse, chat_response, sse
+from va_app.domain.conversations import runtime
+from va_app.domain.conversations.turn import ChatInput, Turn
+from va_app.domain.errors import DomainError
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["chat"])

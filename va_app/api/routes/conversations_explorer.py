@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from va_app.api.deps import PrincipalDep
-from va_app.dashboards.explorer import ConversationSearch, conversation_transcript, search_conversations
+from va_app.domain.dashboards.explorer import ConversationSearch, conversation_transcript, search_conversations
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
 Outcome = Literal["answered", "handoff", "error", "blocked", "abandoned"]

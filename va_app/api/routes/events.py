@@ -7,10 +7,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from ingest.schemas import MAX_BATCH
+from core.events import MAX_BATCH
 from va_app.api.deps import PrincipalDep
-from va_app.errors import InvalidInput
-from va_app.events.service import ingest_events, normalise_body
+from va_app.domain.errors import InvalidInput
+from va_app.domain.ingestion.service import ingest_events, normalise_body
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 MAX_BODY_BYTES = 16 * 1024 * 1024

@@ -7,8 +7,8 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from core.metrics import REGISTRY
-from va_app.platform import draining
-from va_app.platform.status import check_backends
+from va_app.domain.status import draining
+from va_app.domain.status.backends import check_backends
 
 router = APIRouter(tags=["health"])
 

@@ -18,11 +18,11 @@ from pydantic import BaseModel, Field
 
 from va_app.api.deps import PrincipalDep
 from va_app.api.errors import error_body
-from va_app.api.schemas import Strict
-from va_app.conversations.runtime import resolve_agent
-from va_app.integrations import inbound, service
-from va_app.integrations.catalog import all_types
-from va_app.integrations.registry import InboundRequest, WebhookRejected
+from va_app.api.schemas.common import Strict
+from va_app.domain.conversations.runtime import resolve_agent
+from va_app.domain.integrations import inbound, service
+from va_app.domain.integrations.catalog import all_types
+from va_app.domain.integrations.registry import InboundRequest, WebhookRejected
 
 router = APIRouter(prefix="/integrations", tags=["integrations"])
 
@@ -79,7 +79,7 @@ class ActionRun(Strict):
 
 @router.get("/types", summary="Connector types: credential schema, capabilities, actions")
 async def list_types(principal: PrincipalDep) -> dict[str, Any]:
-    from va_app.auth.permissions import Perm
+    from va_app.domain.identity.permissions import Perm
 
     principal.require(Perm.INTEGRATIONS_READ)
     types = [t.describe() for t in all_types()]
@@ -114,7 +114,7 @@ async def disconnect(integration_id: uuid.UUID, principal: PrincipalDep) -> Resp
 async def run_action(integration_id: uuid.UUID, action: str, body: ActionRun, principal: PrincipalDep) -> Any:
     allowed = None
     if body.agent is not None:
-        from va_app.agents.resolver import version_data
+        from va_app.domain.agents.resolver import version_data
 
         handle = await resolve_agent(principal, body.agent)
         info = await version_data(principal.tenant_id, uuid.UUID(handle.id), body.version or 1)

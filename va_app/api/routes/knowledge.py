@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 
 from va_app.api.deps import PrincipalDep
 from va_app.api.errors import error_body
-from va_app.api.knowledge_schemas import (
+from va_app.api.schemas.knowledge import (
     DocumentPublic,
     DocumentsPublic,
     DocumentStatus,
@@ -32,9 +32,9 @@ from va_app.api.knowledge_schemas import (
     SearchResponse,
     SearchResultPublic,
 )
-from va_app.errors import InvalidInput
-from va_app.knowledge import documents, search, service
-from va_app.knowledge.formats import MAX_UPLOAD_BYTES, SUPPORTED, FileTooLarge, UnsupportedFileType
+from va_app.domain.errors import InvalidInput
+from va_app.domain.knowledge import documents, search, service
+from va_app.domain.knowledge.formats import MAX_UPLOAD_BYTES, SUPPORTED, FileTooLarge, UnsupportedFileType
 
 router = APIRouter(prefix="/knowledge-bases", tags=["knowledge bases"])
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import StreamingResponse
 
 from va_app.api.deps import PrincipalDep
-from va_app.api.routes.llm_schemas import (
+from va_app.api.schemas.llm import (
     HealthPublic,
     ModelPublic,
     ModelsPublic,
@@ -23,10 +23,10 @@ from va_app.api.routes.llm_schemas import (
     QueryResponse,
     Usage,
 )
-from va_app.llm import service, tenant_config
-from va_app.llm.contracts import LLMResult, StreamChunk
-from va_app.llm.optimize import optimize
-from va_app.llm.router import get_router
+from va_app.domain.llm import service, tenant_config
+from va_app.domain.llm.contracts import LLMResult, StreamChunk
+from va_app.domain.llm.optimize import optimize
+from va_app.domain.llm.router import get_router
 
 router = APIRouter(prefix="/llm", tags=["llm"])
 

@@ -8,8 +8,8 @@ from dataclasses import asdict
 from fastapi import APIRouter, Response
 
 from va_app.api.deps import PrincipalDep
-from va_app.api.schemas import MemberInvite, MemberInvited, MemberPublic, MembersPublic, MemberUpdate
-from va_app.auth import users
+from va_app.api.schemas.common import MemberInvite, MemberInvited, MemberPublic, MembersPublic, MemberUpdate
+from va_app.domain.identity import users
 
 router = APIRouter(prefix="/users", tags=["users"])
 

@@ -19,11 +19,11 @@ from fastapi.responses import StreamingResponse
 from core.logs import request_id_var
 from va_app.api.deps import PrincipalDep
 from va_app.api.errors import error_body
-from va_app.api.routes import openai_schemas as wire
-from va_app.conversations import openai_compat, runtime
-from va_app.conversations.turn import Turn
-from va_app.errors import DomainError
-from va_app.llm.contracts import LLMRequest
+from va_app.api.schemas import openai as wire
+from va_app.domain.conversations import openai_compat, runtime
+from va_app.domain.conversations.turn import Turn
+from va_app.domain.errors import DomainError
+from va_app.domain.llm.contracts import LLMRequest
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["openai-compatible"])

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from va_app.api.deps import PrincipalDep
-from va_app.pipeline.service import list_dead_letters, pipeline_status
+from va_app.domain.status.pipeline import list_dead_letters, pipeline_status
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 

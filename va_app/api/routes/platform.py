@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter
 
 from va_app.api.deps import require
-from va_app.auth.permissions import Perm
-from va_app.platform.status import platform_status
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.status.backends import platform_status
 
 router = APIRouter(prefix="/platform", tags=["platform"])
 

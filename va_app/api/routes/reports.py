@@ -16,10 +16,10 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from va_app.api.deps import PrincipalDep
-from va_app.api.schemas import Strict
-from va_app.reports import saved
-from va_app.reports.definition import DEFAULT_METRICS, ReportDefinition
-from va_app.reports.render import RenderedReport, render_report
+from va_app.api.schemas.common import Strict
+from va_app.domain.reports import saved
+from va_app.domain.reports.definition import DEFAULT_METRICS, ReportDefinition
+from va_app.domain.reports.render import RenderedReport, render_report
 
 router = APIRouter(prefix="/analytics/reports", tags=["reports"])
 FormatParam = Literal["csv", "parquet", "xlsx", "json", "pdf", "html"]

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from va_app.api.deps import PrincipalDep
-from va_app.api.schemas import Strict
-from va_app.integrations import outbound
+from va_app.api.schemas.common import Strict
+from va_app.domain.integrations import outbound
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, Field
 
-from va_app.api.schemas import Strict
-from va_app.errors import RateLimited
-from va_app.integrations import widget
+from va_app.api.schemas.common import Strict
+from va_app.domain.errors import RateLimited
+from va_app.domain.integrations import widget
 
 router = APIRouter(tags=["widget"])
 

@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from va_app.agents.versions import VersionSpec
-from va_app.api.schemas import Strict
+from va_app.api.schemas.common import Strict
+from va_app.domain.agents.versions import VersionSpec
 
 Environment = Literal["development", "staging", "production"]
 Strategy = Literal["all", "canary", "gradual"]

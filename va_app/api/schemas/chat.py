@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from va_app.conversations.turn import ChatOutput
+from va_app.domain.conversations.turn import ChatOutput
 
 Channel = Literal["web", "whatsapp", "slack", "sms", "teams", "voice", "email", "api"]
 

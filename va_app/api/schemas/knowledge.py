@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from va_app.api.schemas import Strict
+from va_app.api.schemas.common import Strict
 
 DocumentStatus = Literal["pending", "processing", "ready", "failed"]
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from va_app.api.schemas import Strict
+from va_app.api.schemas.common import Strict
 
 Tier = Literal["basic", "standard", "high", "economy", "premium"]
 Routing = Literal["cheapest", "complexity", "latency", "weighted"]

@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from va_app.errors import InvalidInput
-from va_app.llm.contracts import ChatMessage
+from va_app.domain.errors import InvalidInput
+from va_app.domain.llm.contracts import ChatMessage
 
 
 class ContentPart(BaseModel):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from va_app import routes
-from va_app.states.auth import AuthState
+from va_app.console import routes
+from va_app.console.states.auth import AuthState
 
 SIDEBAR_WIDTH = "15rem"
 

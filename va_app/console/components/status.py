@@ -8,7 +8,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from va_app.states.overview import BackendRow
+from va_app.console.states.overview import BackendRow
 
 UP_COLOR = "grass"
 DOWN_COLOR = "tomato"

@@ -1,6 +1,6 @@
-"""Console pages. Importing this package registers every page through ``va_app.templates``."""
+"""Console pages. Importing this package registers every page through ``va_app.console.template``."""
 
-from va_app.pages import (
+from va_app.console.pages import (
     account,
     agent_detail,
     agent_editor,

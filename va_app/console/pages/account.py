@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from va_app import routes
-from va_app.components.panels import confirm_dialog, error_callout, role_badge, section_card
-from va_app.states.account import AccountState
-from va_app.templates import template
+from va_app.console import routes
+from va_app.console.components.panels import confirm_dialog, error_callout, role_badge, section_card
+from va_app.console.states.account import AccountState
+from va_app.console.template import template
 
 
 def _fact(label: str, value: rx.Component) -> rx.Component:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from va_app.components.agents import labelled
-from va_app.components.panels import error_callout
-from va_app.states.agent_create import VAR_PREFIX, AgentCreateState, TemplateCard, VariableField
+from va_app.console.components.agents import labelled
+from va_app.console.components.panels import error_callout
+from va_app.console.states.agent_create import VAR_PREFIX, AgentCreateState, TemplateCard, VariableField
 
 
 def _template_card(card: ObjectVar[TemplateCard]) -> rx.Component:

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import reflex as rx
 
-from va_app import routes
-from va_app.pages.agent_chat import try_it_tab
-from va_app.pages.agent_deploy import deploy_dialog
-from va_app.pages.agent_experiments import experiments_tab
-from va_app.pages.agent_rollouts import deployments_tab, rollback_confirm
-from va_app.pages.agent_versions import versions_tab
-from va_app.states.agent_chat import AgentChatState
-from va_app.states.agent_deploy import AgentDeployState
-from va_app.states.agent_detail import AgentDetailState
-from va_app.states.agent_experiments import AgentExperimentsState
-from va_app.states.agent_timeline import AgentTimelineState
-from va_app.states.agent_versions import AgentVersionsState
-from va_app.templates import template
+from va_app.console import routes
+from va_app.console.states.agent_chat import AgentChatState
+from va_app.console.states.agent_deploy import AgentDeployState
+from va_app.console.states.agent_detail import AgentDetailState
+from va_app.console.states.agent_experiments import AgentExperimentsState
+from va_app.console.states.agent_timeline import AgentTimelineState
+from va_app.console.states.agent_versions import AgentVersionsState
+from va_app.console.template import template
+from va_app.console.views.agent_chat import try_it_tab
+from va_app.console.views.agent_deploy import deploy_dialog
+from va_app.console.views.agent_experiments import experiments_tab
+from va_app.console.views.agent_rollouts import deployments_tab, rollback_confirm
+from va_app.console.views.agent_versions import versions_tab
 
 
 def _header() -> rx.Component:

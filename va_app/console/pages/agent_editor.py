@@ -5,11 +5,11 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from va_app import routes
-from va_app.components.agents import labelled
-from va_app.components.panels import error_callout, section_card
-from va_app.states.agent_editor import AgentEditorState, KbOption
-from va_app.templates import template
+from va_app.console import routes
+from va_app.console.components.agents import labelled
+from va_app.console.components.panels import error_callout, section_card
+from va_app.console.states.agent_editor import AgentEditorState, KbOption
+from va_app.console.template import template
 
 E = AgentEditorState
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from va_app import routes
-from va_app.components.agents import env_badge
-from va_app.components.panels import confirm_dialog, empty_row, time_text
-from va_app.pages.agent_create import clone_dialog, wizard
-from va_app.states.agent_create import AgentCreateState
-from va_app.states.agents import AgentRow, AgentsState
-from va_app.templates import template
+from va_app.console import routes
+from va_app.console.components.agents import env_badge
+from va_app.console.components.panels import confirm_dialog, empty_row, time_text
+from va_app.console.pages.agent_create import clone_dialog, wizard
+from va_app.console.states.agent_create import AgentCreateState
+from va_app.console.states.agents import AgentRow, AgentsState
+from va_app.console.template import template
 
 COLUMNS = 6
 

@@ -7,11 +7,11 @@ from typing import Any
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from va_app import routes
-from va_app.components.panels import section_card
-from va_app.states.analytics import AnalyticsState, Kpi
-from va_app.states.reports import ReportDownloadState
-from va_app.templates import template
+from va_app.console import routes
+from va_app.console.components.panels import section_card
+from va_app.console.states.analytics import AnalyticsState, Kpi
+from va_app.console.states.reports import ReportDownloadState
+from va_app.console.template import template
 
 CHART_CONFIG = {"displaylogo": False, "responsive": True}
 

@@ -5,10 +5,17 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from va_app import routes
-from va_app.components.panels import confirm_dialog, empty_row, error_callout, one_time_secret, role_badge, time_text
-from va_app.states.api_keys import GRACE_HOURS, ApiKeysState, KeyRow
-from va_app.templates import template
+from va_app.console import routes
+from va_app.console.components.panels import (
+    confirm_dialog,
+    empty_row,
+    error_callout,
+    one_time_secret,
+    role_badge,
+    time_text,
+)
+from va_app.console.states.api_keys import GRACE_HOURS, ApiKeysState, KeyRow
+from va_app.console.template import template
 
 COLUMNS = 8
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from va_app import routes
-from va_app.components.panels import empty_row
-from va_app.states.audit import AuditRow, AuditState
-from va_app.templates import template
+from va_app.console import routes
+from va_app.console.components.panels import empty_row
+from va_app.console.states.audit import AuditRow, AuditState
+from va_app.console.template import template
 
 COLUMNS = 7
 

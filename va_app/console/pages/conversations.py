@@ -5,10 +5,10 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from va_app import routes
-from va_app.components.panels import data_table, section_card
-from va_app.states.conversations import ConversationRow, ConversationsState, TurnRow
-from va_app.templates import template
+from va_app.console import routes
+from va_app.console.components.panels import data_table, section_card
+from va_app.console.states.conversations import ConversationRow, ConversationsState, TurnRow
+from va_app.console.template import template
 
 OUTCOMES = ["all", "answered", "handoff", "error", "blocked", "abandoned"]
 

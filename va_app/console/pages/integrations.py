@@ -6,8 +6,8 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from va_app import routes
-from va_app.components.panels import (
+from va_app.console import routes
+from va_app.console.components.panels import (
     confirm_dialog,
     data_table,
     error_callout,
@@ -15,8 +15,8 @@ from va_app.components.panels import (
     section_card,
     time_text,
 )
-from va_app.states.integrations import ConnectorRow, FieldSpec, IntegrationRow, IntegrationsState
-from va_app.templates import template
+from va_app.console.states.integrations import ConnectorRow, FieldSpec, IntegrationRow, IntegrationsState
+from va_app.console.template import template
 
 COLUMNS = ("Integration", "Status", "Last sync (UTC)", "Events", "Errors", "Backlog", "Last error", "")
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from va_app import routes
-from va_app.components.agents import labelled
-from va_app.components.panels import confirm_dialog, empty_row, error_callout, time_text
-from va_app.states.knowledge import KbRow, KnowledgeState
-from va_app.templates import template
+from va_app.console import routes
+from va_app.console.components.agents import labelled
+from va_app.console.components.panels import confirm_dialog, empty_row, error_callout, time_text
+from va_app.console.states.knowledge import KbRow, KnowledgeState
+from va_app.console.template import template
 
 COLUMNS = 7
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from va_app import routes
-from va_app.components.agents import doc_status_badge, stat
-from va_app.components.panels import data_table, section_card, time_text
-from va_app.states.knowledge_base import UPLOAD_ID, DocRow, Hit, KnowledgeBaseState
-from va_app.templates import template
+from va_app.console import routes
+from va_app.console.components.agents import doc_status_badge, stat
+from va_app.console.components.panels import data_table, section_card, time_text
+from va_app.console.states.knowledge_base import UPLOAD_ID, DocRow, Hit, KnowledgeBaseState
+from va_app.console.template import template
 
 S = KnowledgeBaseState
 

@@ -11,11 +11,11 @@ from typing import Any
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from va_app import routes
-from va_app.components.agents import labelled
-from va_app.components.panels import confirm_dialog, data_table, error_callout, section_card
-from va_app.states.llm import LIMIT_INPUT_ID, BudgetRow, HealthRow, LLMState, ModelRow, Option
-from va_app.templates import template
+from va_app.console import routes
+from va_app.console.components.agents import labelled
+from va_app.console.components.panels import confirm_dialog, data_table, error_callout, section_card
+from va_app.console.states.llm import LIMIT_INPUT_ID, BudgetRow, HealthRow, LLMState, ModelRow, Option
+from va_app.console.template import template
 
 BUDGET_COLUMNS = ("Scope", "Applies to", "Period", "Kind", "Limit", "Spent", "Remaining", "Used", "Resets (UTC)", "")
 HARD_HINT = "Hard: a call that would go over the limit is refused with 429 before any provider is called."

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from va_app import routes
-from va_app.states.login import CODE_STEP, LoginState
-from va_app.templates import template
+from va_app.console import routes
+from va_app.console.states.login import CODE_STEP, LoginState
+from va_app.console.template import template
 
 
 def _brand() -> rx.Component:

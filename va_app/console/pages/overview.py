@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import reflex as rx
 
-from va_app import routes
-from va_app.components.status import (
+from va_app.console import routes
+from va_app.console.components.status import (
     backend_card,
     refresh_indicator,
     stat_card,
     verdict_banner,
 )
-from va_app.states.overview import REFRESH_S, OverviewState
-from va_app.templates import template
+from va_app.console.states.overview import REFRESH_S, OverviewState
+from va_app.console.template import template
 
 
 def _stats() -> rx.Component:

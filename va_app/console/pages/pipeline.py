@@ -5,10 +5,10 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from va_app import routes
-from va_app.components.panels import empty_row, section_card
-from va_app.states.pipeline import LetterRow, PipelineState, ReasonRow, TopicRow
-from va_app.templates import template
+from va_app.console import routes
+from va_app.console.components.panels import empty_row, section_card
+from va_app.console.states.pipeline import LetterRow, PipelineState, ReasonRow, TopicRow
+from va_app.console.template import template
 
 LETTER_COLUMNS = ("Time (UTC)", "Type", "Source", "Reason", "Received")
 

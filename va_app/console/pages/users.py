@@ -5,10 +5,10 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from va_app import routes
-from va_app.components.panels import confirm_dialog, empty_row, error_callout, one_time_secret, role_badge
-from va_app.states.users import ROLES, MemberRow, UsersState
-from va_app.templates import template
+from va_app.console import routes
+from va_app.console.components.panels import confirm_dialog, empty_row, error_callout, one_time_secret, role_badge
+from va_app.console.states.users import ROLES, MemberRow, UsersState
+from va_app.console.template import template
 
 COLUMNS = 6
 

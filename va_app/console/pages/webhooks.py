@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from va_app import routes
-from va_app.components.panels import (
+from va_app.console import routes
+from va_app.console.components.panels import (
     confirm_dialog,
     data_table,
     error_callout,
@@ -14,8 +14,8 @@ from va_app.components.panels import (
     one_time_secret,
     time_text,
 )
-from va_app.states.webhooks import FAMILY_HINTS, STATUSES, DeliveryRow, SubscriptionRow, WebhooksState
-from va_app.templates import template
+from va_app.console.states.webhooks import FAMILY_HINTS, STATUSES, DeliveryRow, SubscriptionRow, WebhooksState
+from va_app.console.template import template
 
 SUB_COLUMNS = ("URL", "Events", "State", "Failures in a row", "Last success (UTC)", "Created (UTC)", "")
 LOG_COLUMNS = ("Created (UTC)", "Event", "Endpoint", "Status", "Attempts", "Response", "Time", "When", "Error", "")

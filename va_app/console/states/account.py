@@ -12,9 +12,9 @@ from typing import Any
 import reflex as rx
 from reflex.event import EventSpec
 
-from va_app.auth.login import change_password, confirm_totp_enrolment, disable_totp, start_totp_enrolment
-from va_app.errors import DomainError
-from va_app.states.auth import AuthState, error_text
+from va_app.console.states.auth import AuthState, error_text
+from va_app.domain.errors import DomainError
+from va_app.domain.identity.login import change_password, confirm_totp_enrolment, disable_totp, start_totp_enrolment
 
 MIN_PASSWORD = 10
 

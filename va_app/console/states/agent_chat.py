@@ -1,7 +1,7 @@
 """State of the "Try it" tab: talk to the agent from the console through the real chat runtime.
 
 Operators test an agent the way its users meet it, so a turn goes through
-``va_app.conversations.runtime.chat`` like an API call (version pinning, guardrails, caches,
+``va_app.domain.conversations.runtime.chat`` like an API call (version pinning, guardrails, caches,
 knowledge, router, budgets, events) with ``channel="console"`` so analytics can tell these
 turns apart. The runtime checks ``chat`` permission and the deployment; its refusals become
 sentences in the transcript. A turn runs as a background event so a slow model does not lock
@@ -18,13 +18,13 @@ import reflex as rx
 from reflex.event import EventSpec
 
 from core.logs import request_id_var
-from va_app.agents.resolver import ENVIRONMENTS
-from va_app.conversations.console import CHANNEL, console_chat
-from va_app.conversations.context import new_conversation_id
-from va_app.conversations.turn import ChatInput, ChatOutput
-from va_app.errors import DomainError, NotAuthenticated
-from va_app.states.agent_detail import AgentDetailState
-from va_app.states.auth import error_text
+from va_app.console.states.agent_detail import AgentDetailState
+from va_app.console.states.auth import error_text
+from va_app.domain.agents.resolver import ENVIRONMENTS
+from va_app.domain.conversations.console import CHANNEL, console_chat
+from va_app.domain.conversations.context import new_conversation_id
+from va_app.domain.conversations.turn import ChatInput, ChatOutput
+from va_app.domain.errors import DomainError, NotAuthenticated
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 The template wizard has three steps: pick a template, fill the brand details (variant, slug,
 name, variables), then read the rendered version 1 before creating it, so nobody creates an
 agent whose prompt still says "{{property_name}}". Rendering and creating both go through
-``va_app.agents.templates``; this module only carries the form between steps.
+``va_app.domain.agents.templates``; this module only carries the form between steps.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from typing import Any, TypedDict
 import reflex as rx
 from reflex.event import EventSpec
 
-from va_app import routes
-from va_app.agents.templates import clone_agent, create_from_template, list_templates, render_template
-from va_app.errors import DomainError, InvalidInput
-from va_app.states.agents import AgentsState
-from va_app.states.auth import error_text
+from va_app.console import routes
+from va_app.console.states.agents import AgentsState
+from va_app.console.states.auth import error_text
+from va_app.domain.agents.templates import clone_agent, create_from_template, list_templates, render_template
+from va_app.domain.errors import DomainError, InvalidInput
 
 VAR_PREFIX = "var_"
 

@@ -12,11 +12,11 @@ from typing import Any
 import reflex as rx
 from reflex.event import EventSpec
 
-from va_app.agents.deployments import deploy
-from va_app.agents.resolver import ENVIRONMENTS
-from va_app.errors import DomainError, InvalidInput
-from va_app.states.agent_detail import AgentDetailState
-from va_app.states.auth import error_text
+from va_app.console.states.agent_detail import AgentDetailState
+from va_app.console.states.auth import error_text
+from va_app.domain.agents.deployments import deploy
+from va_app.domain.agents.resolver import ENVIRONMENTS
+from va_app.domain.errors import DomainError, InvalidInput
 
 DEFAULT_SCHEDULE = "5, 25, 50, 100"
 DEFAULT_HOLD_MIN = "10"

@@ -3,8 +3,8 @@
 The agent comes from the URL (``/agents/<slug>``). Everything shown is re-read from the
 services after each action, so the page never shows a deployment the server did not make.
 Buttons are enabled from the role's permissions and the deployment rows only as a courtesy:
-``va_app.agents.deployments`` checks permission and promotion order again. The rollout
-timeline and the per-version KPIs live in :mod:`va_app.states.agent_timeline`.
+``va_app.domain.agents.deployments`` checks permission and promotion order again. The rollout
+timeline and the per-version KPIs live in :mod:`va_app.console.states.agent_timeline`.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from typing import Any, TypedDict
 import reflex as rx
 from reflex.event import EventSpec
 
-from va_app.agents.deployments import NEXT_ENVIRONMENT, agent_overview, history, promote, rollback
-from va_app.agents.resolver import ENVIRONMENTS
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.errors import DomainError
-from va_app.states.auth import AuthState, error_text
-from va_app.states.formatting import stamp
+from va_app.console.states.auth import AuthState, error_text
+from va_app.console.states.formatting import stamp
+from va_app.domain.agents.deployments import NEXT_ENVIRONMENT, agent_overview, history, promote, rollback
+from va_app.domain.agents.resolver import ENVIRONMENTS
+from va_app.domain.errors import DomainError
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
 
 HISTORY_LIMIT = 100
 TABS = ("deployments", "versions", "experiments", "try")

@@ -14,13 +14,13 @@ from typing import Any, TypedDict
 import reflex as rx
 from reflex.event import EventSpec
 
-from va_app import routes
-from va_app.agents.service import get_agent
-from va_app.agents.versions import create_version, get_version, list_versions
-from va_app.errors import DomainError, InvalidInput
-from va_app.knowledge.service import list_knowledge_bases
-from va_app.states.agent_detail import path_segment
-from va_app.states.auth import AuthState, error_text
+from va_app.console import routes
+from va_app.console.states.agent_detail import path_segment
+from va_app.console.states.auth import AuthState, error_text
+from va_app.domain.agents.service import get_agent
+from va_app.domain.agents.versions import create_version, get_version, list_versions
+from va_app.domain.errors import DomainError, InvalidInput
+from va_app.domain.knowledge.service import list_knowledge_bases
 
 TIERS = ["economy", "standard", "premium"]
 

@@ -1,6 +1,6 @@
 """State of the experiments tab: start an A/B split, read its results and verdict, stop it.
 
-The verdict sentence and the winner come from ``va_app.agents.experiments`` (significance
+The verdict sentence and the winner come from ``va_app.domain.agents.experiments`` (significance
 tests with a Bonferroni correction); the page only shows them. "Stop & promote winner" is
 offered when the service names a winner, and the service refuses it otherwise.
 """
@@ -13,11 +13,17 @@ from typing import Any, TypedDict
 import reflex as rx
 from reflex.event import EventSpec
 
-from va_app.agents.experiments import METRICS, create_experiment, experiment_results, list_experiments, stop_experiment
-from va_app.errors import DomainError, InvalidInput
-from va_app.states.agent_detail import AgentDetailState
-from va_app.states.auth import error_text
-from va_app.states.formatting import stamp
+from va_app.console.states.agent_detail import AgentDetailState
+from va_app.console.states.auth import error_text
+from va_app.console.states.formatting import stamp
+from va_app.domain.agents.experiments import (
+    METRICS,
+    create_experiment,
+    experiment_results,
+    list_experiments,
+    stop_experiment,
+)
+from va_app.domain.errors import DomainError, InvalidInput
 
 
 class ExperimentRow(TypedDict):

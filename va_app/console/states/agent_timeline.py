@@ -13,10 +13,10 @@ from typing import Any, TypedDict
 
 import reflex as rx
 
-from va_app.dashboards.service import DashboardRequest, agent_metrics
-from va_app.errors import DomainError
-from va_app.states.agent_detail import AgentDetailState, EnvCard, HistoryRow
-from va_app.states.auth import error_text
+from va_app.console.states.agent_detail import AgentDetailState, EnvCard, HistoryRow
+from va_app.console.states.auth import error_text
+from va_app.domain.dashboards.service import DashboardRequest, agent_metrics
+from va_app.domain.errors import DomainError
 
 log = logging.getLogger(__name__)
 

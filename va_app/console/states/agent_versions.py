@@ -15,11 +15,11 @@ from typing import Any, TypedDict
 import reflex as rx
 from reflex.event import EventSpec
 
-from va_app.agents.versions import diff_versions, list_versions
-from va_app.errors import DomainError
-from va_app.states.agent_detail import AgentDetailState
-from va_app.states.auth import error_text
-from va_app.states.formatting import stamp
+from va_app.console.states.agent_detail import AgentDetailState
+from va_app.console.states.auth import error_text
+from va_app.console.states.formatting import stamp
+from va_app.domain.agents.versions import diff_versions, list_versions
+from va_app.domain.errors import DomainError
 
 CONTEXT_LINES = 3
 FIELD_LABELS = {

@@ -3,7 +3,7 @@
 A row is built from ``agent_overview`` (the agent, its latest version and the current
 deployment per environment), so the badges say exactly what serves traffic now: the stable
 version, a rollout in progress (candidate and share) or nothing. Creating from a template and
-cloning live in :mod:`va_app.states.agent_create`; both end by reloading this list.
+cloning live in :mod:`va_app.console.states.agent_create`; both end by reloading this list.
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from typing import Any, TypedDict
 import reflex as rx
 from reflex.event import EventSpec
 
-from va_app.agents.deployments import agent_overview
-from va_app.agents.resolver import ENVIRONMENTS
-from va_app.agents.service import list_agents, set_archived
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.errors import DomainError
-from va_app.states.auth import AuthState, error_text
-from va_app.states.formatting import stamp
+from va_app.console.states.auth import AuthState, error_text
+from va_app.console.states.formatting import stamp
+from va_app.domain.agents.deployments import agent_overview
+from va_app.domain.agents.resolver import ENVIRONMENTS
+from va_app.domain.agents.service import list_agents, set_archived
+from va_app.domain.errors import DomainError
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
 
 PAGE_SIZE = 50
 ENV_SHORT = {"development": "dev", "staging": "staging", "production": "prod"}

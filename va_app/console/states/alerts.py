@@ -10,12 +10,12 @@ from typing import TypedDict
 import reflex as rx
 from reflex.event import EventSpec
 
-from va_app import routes
-from va_app.alerts import service
-from va_app.alerts.rules import THRESHOLD_METRICS
-from va_app.errors import DomainError, NotAuthenticated
-from va_app.states.auth import AuthState, error_text
-from va_app.states.formatting import stamp
+from va_app.console import routes
+from va_app.console.states.auth import AuthState, error_text
+from va_app.console.states.formatting import stamp
+from va_app.domain.alerts import service
+from va_app.domain.alerts.rules import THRESHOLD_METRICS
+from va_app.domain.errors import DomainError, NotAuthenticated
 
 REFRESH_S = 5.0
 METRIC_CHOICES = list(THRESHOLD_METRICS)

@@ -19,16 +19,16 @@ import polars as pl
 import reflex as rx
 from reflex.event import EventSpec
 
-from va_app import routes
-from va_app.agents.lookup import agent_filter_value
-from va_app.auth.permissions import Perm
-from va_app.auth.tenants import platform_tenants
-from va_app.dashboards import figures
-from va_app.dashboards.live import LiveDashboard, live_dashboard
-from va_app.dashboards.service import DashboardRequest
-from va_app.errors import DomainError, NotAuthenticated
-from va_app.reports.narrative import fmt
-from va_app.states.auth import AuthState, error_text
+from va_app.console import routes
+from va_app.console.states.auth import AuthState, error_text
+from va_app.domain.agents.lookup import agent_filter_value
+from va_app.domain.dashboards import figures
+from va_app.domain.dashboards.live import LiveDashboard, live_dashboard
+from va_app.domain.dashboards.service import DashboardRequest
+from va_app.domain.errors import DomainError, NotAuthenticated
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.tenants import platform_tenants
+from va_app.domain.reports.narrative import fmt
 
 REFRESH_S = 5.0
 PRESETS = {

@@ -2,7 +2,7 @@
 
 A new or rotated key's full text is held in ``new_key`` only until its dialog closes; the
 server keeps a hash and can never show it again. Roles above the user's own, revocation of a
-higher key and so on are refused by ``va_app.auth.api_keys``, not here.
+higher key and so on are refused by ``va_app.domain.identity.api_keys``, not here.
 """
 
 from __future__ import annotations
@@ -14,12 +14,19 @@ from typing import Any, TypedDict
 import reflex as rx
 from reflex.event import EventSpec
 
-from va_app.auth.api_keys import ROTATION_GRACE, create_api_key, describe, list_api_keys, revoke_api_key, rotate_api_key
-from va_app.auth.permissions import Perm
-from va_app.errors import DomainError, InvalidInput
-from va_app.states.auth import AuthState, error_text
-from va_app.states.formatting import stamp
-from va_app.states.users import grantable_roles
+from va_app.console.states.auth import AuthState, error_text
+from va_app.console.states.formatting import stamp
+from va_app.console.states.users import grantable_roles
+from va_app.domain.errors import DomainError, InvalidInput
+from va_app.domain.identity.api_keys import (
+    ROTATION_GRACE,
+    create_api_key,
+    describe,
+    list_api_keys,
+    revoke_api_key,
+    rotate_api_key,
+)
+from va_app.domain.identity.permissions import Perm
 
 PAGE_SIZE = 50
 GRACE_HOURS = int(ROTATION_GRACE.total_seconds() // 3600)

@@ -16,10 +16,10 @@ from typing import Any, TypedDict
 import reflex as rx
 from reflex.event import EventSpec
 
-from va_app.audit import AuditFilter, export_audit_csv, list_audit
-from va_app.errors import DomainError, InvalidInput
-from va_app.states.auth import AuthState, error_text
-from va_app.states.formatting import stamp
+from va_app.console.states.auth import AuthState, error_text
+from va_app.console.states.formatting import stamp
+from va_app.domain.errors import DomainError, InvalidInput
+from va_app.domain.identity.audit import AuditFilter, export_audit_csv, list_audit
 
 PAGE_SIZE = 50
 SHORT_ID = 8  # ids are shown shortened in the table, in full on hover and in the CSV

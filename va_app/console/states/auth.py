@@ -18,11 +18,11 @@ import reflex as rx
 from reflex.event import EventSpec
 
 from core.logs import client_var, request_id_var
-from va_app import routes
-from va_app.auth.account import my_account
-from va_app.auth.login import logout, principal_for_session
-from va_app.auth.principal import Principal
-from va_app.errors import DomainError, NotAuthenticated, RateLimited
+from va_app.console import routes
+from va_app.domain.errors import DomainError, NotAuthenticated, RateLimited
+from va_app.domain.identity.account import my_account
+from va_app.domain.identity.login import logout, principal_for_session
+from va_app.domain.identity.principal import Principal
 
 log = logging.getLogger(__name__)
 

@@ -12,11 +12,11 @@ from typing import TypedDict
 import reflex as rx
 from reflex.event import EventSpec
 
-from va_app.dashboards.explorer import ConversationSearch, conversation_transcript, search_conversations
-from va_app.errors import DomainError
-from va_app.reports.narrative import fmt
-from va_app.states.auth import AuthState
-from va_app.states.formatting import stamp
+from va_app.console.states.auth import AuthState
+from va_app.console.states.formatting import stamp
+from va_app.domain.dashboards.explorer import ConversationSearch, conversation_transcript, search_conversations
+from va_app.domain.errors import DomainError
+from va_app.domain.reports.narrative import fmt
 
 FIELDS = ("q", "agent", "version", "outcome", "channel", "model", "intent", "start", "end")
 

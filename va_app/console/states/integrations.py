@@ -3,7 +3,7 @@
 The connect form is built from the connector type's declared credential and config schemas
 (``ConnectorType.describe``), so a new connector needs no console code: string credentials
 that look secret become password inputs, ``Literal`` fields become selects, booleans
-switches and lists comma-separated text. ``va_app.integrations.service.connect`` validates,
+switches and lists comma-separated text. ``va_app.domain.integrations.service.connect`` validates,
 tests the connection against the provider and stores the credentials encrypted; the page
 only shows which credential fields are set, never their values.
 
@@ -25,14 +25,14 @@ import orjson
 import reflex as rx
 from reflex.event import EventSpec
 
-from va_app import routes
-from va_app.auth.permissions import Perm
-from va_app.errors import DomainError, InvalidInput, NotAuthenticated, NotFound
-from va_app.integrations.catalog import all_types, connector
-from va_app.integrations.http import ProviderError
-from va_app.integrations.service import connect, disconnect, list_integrations, load_connection, sync_status
-from va_app.states.auth import AuthState, error_text, readable
-from va_app.states.formatting import stamp
+from va_app.console import routes
+from va_app.console.states.auth import AuthState, error_text, readable
+from va_app.console.states.formatting import stamp
+from va_app.domain.errors import DomainError, InvalidInput, NotAuthenticated, NotFound
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.integrations.catalog import all_types, connector
+from va_app.domain.integrations.http import ProviderError
+from va_app.domain.integrations.service import connect, disconnect, list_integrations, load_connection, sync_status
 
 REFRESH_S = 10.0
 # Credential fields whose value is a secret: typed into a password input, never echoed.

@@ -2,7 +2,7 @@
 
 Status and progress come from the knowledge service (``indexing`` while any document is
 being embedded, with the mean progress); the page that watches one base live is
-:mod:`va_app.states.knowledge_base`.
+:mod:`va_app.console.states.knowledge_base`.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from typing import Any, TypedDict
 import reflex as rx
 from reflex.event import EventSpec
 
-from va_app import routes
-from va_app.auth.permissions import Perm
-from va_app.errors import DomainError
-from va_app.knowledge.service import create_knowledge_base, delete_knowledge_base, list_knowledge_bases
-from va_app.states.auth import AuthState, error_text
-from va_app.states.formatting import stamp
+from va_app.console import routes
+from va_app.console.states.auth import AuthState, error_text
+from va_app.console.states.formatting import stamp
+from va_app.domain.errors import DomainError
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.knowledge.service import create_knowledge_base, delete_knowledge_base, list_knowledge_bases
 
 PAGE_SIZE = 50
 

@@ -17,16 +17,16 @@ from typing import Any, TypedDict
 import reflex as rx
 from reflex.event import EventSpec
 
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.errors import DomainError, NotAuthenticated, NotFound
-from va_app.knowledge.documents import delete_document, list_documents, upload_document
-from va_app.knowledge.formats import MAX_UPLOAD_BYTES, SUPPORTED
-from va_app.knowledge.search import MAX_K, search
-from va_app.knowledge.service import get_knowledge_base
-from va_app.states.agent_detail import path_segment
-from va_app.states.auth import AuthState, error_text
-from va_app.states.formatting import stamp
+from va_app.console.states.agent_detail import path_segment
+from va_app.console.states.auth import AuthState, error_text
+from va_app.console.states.formatting import stamp
+from va_app.domain.errors import DomainError, NotAuthenticated, NotFound
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
+from va_app.domain.knowledge.documents import delete_document, list_documents, upload_document
+from va_app.domain.knowledge.formats import MAX_UPLOAD_BYTES, SUPPORTED
+from va_app.domain.knowledge.search import MAX_K, search
+from va_app.domain.knowledge.service import get_knowledge_base
 
 log = logging.getLogger(__name__)
 

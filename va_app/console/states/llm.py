@@ -3,7 +3,7 @@ and the "Add budget" form with a confirmed delete per budget.
 
 Refreshes itself every few seconds while the page is open (a background event, I/O outside
 the state lock), like the event pipeline page. Creating or deleting a budget goes through
-``va_app.llm.budgets`` (which checks ``budgets:write`` and audits) and re-reads the list at
+``va_app.domain.llm.budgets`` (which checks ``budgets:write`` and audits) and re-reads the list at
 once; a refresh that started before the change does not overwrite it (``_changes``).
 Budgets name their target by the agent's slug or the key's name (``budget_targets``), looked
 up when the page opens, after a change, and when a budget points at something not seen yet.
@@ -19,15 +19,15 @@ from typing import Any, TypedDict
 import reflex as rx
 from reflex.event import EventSpec
 
-from va_app import routes
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.errors import DomainError, InvalidInput, NotAuthenticated
-from va_app.llm import budgets, service
-from va_app.llm.budget_targets import Targets, budget_targets
-from va_app.llm.budgets import PERIODS, SCOPES, BudgetUsage
-from va_app.states.auth import AuthState, error_text
-from va_app.states.formatting import stamp
+from va_app.console import routes
+from va_app.console.states.auth import AuthState, error_text
+from va_app.console.states.formatting import stamp
+from va_app.domain.errors import DomainError, InvalidInput, NotAuthenticated
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
+from va_app.domain.llm import budgets, service
+from va_app.domain.llm.budget_targets import Targets, budget_targets
+from va_app.domain.llm.budgets import PERIODS, SCOPES, BudgetUsage
 
 REFRESH_S = 5.0
 SCOPE_LABELS = {"tenant": "Whole tenant", "agent": "One agent", "key": "One API key"}

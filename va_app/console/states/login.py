@@ -14,9 +14,9 @@ from typing import Any
 import reflex as rx
 from reflex.event import EventSpec
 
-from va_app.auth.login import login, verify_second_factor
-from va_app.errors import DomainError, NotAuthenticated
-from va_app.states.auth import AuthState, error_text, safe_next
+from va_app.console.states.auth import AuthState, error_text, safe_next
+from va_app.domain.errors import DomainError, NotAuthenticated
+from va_app.domain.identity.login import login, verify_second_factor
 
 log = logging.getLogger(__name__)
 

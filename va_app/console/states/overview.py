@@ -24,11 +24,11 @@ from typing import TypedDict
 import reflex as rx
 from reflex_base.registry import RegistrationContext
 
-from va_app import routes
-from va_app.auth.principal import Principal
-from va_app.errors import NotAuthenticated
-from va_app.platform.status import PlatformStatus, overview_status
-from va_app.states.auth import AuthState
+from va_app.console import routes
+from va_app.console.states.auth import AuthState
+from va_app.domain.errors import NotAuthenticated
+from va_app.domain.identity.principal import Principal
+from va_app.domain.status.backends import PlatformStatus, overview_status
 
 log = logging.getLogger(__name__)
 

@@ -11,11 +11,11 @@ from typing import Any, TypedDict
 
 import reflex as rx
 
-from va_app import routes
-from va_app.errors import DomainError, NotAuthenticated
-from va_app.pipeline.service import list_dead_letters, pipeline_status
-from va_app.states.auth import AuthState, error_text
-from va_app.states.formatting import stamp
+from va_app.console import routes
+from va_app.console.states.auth import AuthState, error_text
+from va_app.console.states.formatting import stamp
+from va_app.domain.errors import DomainError, NotAuthenticated
+from va_app.domain.status.pipeline import list_dead_letters, pipeline_status
 
 REFRESH_S = 5.0
 

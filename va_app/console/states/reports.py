@@ -9,10 +9,10 @@ from __future__ import annotations
 import reflex as rx
 from reflex.event import EventSpec
 
-from va_app.errors import DomainError
-from va_app.reports.definition import ReportDefinition
-from va_app.reports.render import render_report
-from va_app.states.analytics import AnalyticsState
+from va_app.console.states.analytics import AnalyticsState
+from va_app.domain.errors import DomainError
+from va_app.domain.reports.definition import ReportDefinition
+from va_app.domain.reports.render import render_report
 
 
 class ReportDownloadState(AnalyticsState):

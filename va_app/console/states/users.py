@@ -1,7 +1,7 @@
 """State of the users page: the tenant's members, invitations, role changes and removals.
 
 Whether a change is allowed (``users:write``, no role above your own, at least one owner) is
-decided by ``va_app.auth.users``; this state only shows its verdict. After any refusal the
+decided by ``va_app.domain.identity.users``; this state only shows its verdict. After any refusal the
 table is re-read, so a select that the service rejected shows the stored role again.
 """
 
@@ -14,11 +14,11 @@ from typing import Any, TypedDict
 import reflex as rx
 from reflex.event import EventSpec
 
-from va_app.auth.permissions import TENANT_ROLES, Perm, role_at_most
-from va_app.auth.users import Member, change_role, invite_member, list_members, remove_member
-from va_app.errors import DomainError
-from va_app.states.auth import AuthState, error_text
-from va_app.states.formatting import stamp
+from va_app.console.states.auth import AuthState, error_text
+from va_app.console.states.formatting import stamp
+from va_app.domain.errors import DomainError
+from va_app.domain.identity.permissions import TENANT_ROLES, Perm, role_at_most
+from va_app.domain.identity.users import Member, change_role, invite_member, list_members, remove_member
 
 ROLES = [role.value for role in TENANT_ROLES]
 

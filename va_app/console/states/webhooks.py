@@ -17,21 +17,21 @@ from typing import Any, TypedDict
 import reflex as rx
 from reflex.event import EventSpec
 
-from va_app import routes
-from va_app.auth.permissions import Perm
-from va_app.errors import DomainError, NotAuthenticated
-from va_app.integrations.outbound import (
+from va_app.console import routes
+from va_app.console.states.auth import AuthState, error_text
+from va_app.console.states.formatting import stamp
+from va_app.domain.errors import DomainError, NotAuthenticated
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.integrations.outbound import (
     FAMILIES,
     create_subscription,
     delete_subscription,
     list_deliveries,
     list_subscriptions,
 )
-from va_app.integrations.outbound import (
+from va_app.domain.integrations.outbound import (
     redeliver as queue_redelivery,
 )
-from va_app.states.auth import AuthState, error_text
-from va_app.states.formatting import stamp
 
 REFRESH_S = 5.0
 LOG_SIZE = 100

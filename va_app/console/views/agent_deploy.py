@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from va_app.components.agents import labelled
-from va_app.components.panels import error_callout
-from va_app.states.agent_deploy import AgentDeployState
+from va_app.console.components.agents import labelled
+from va_app.console.components.panels import error_callout
+from va_app.console.states.agent_deploy import AgentDeployState
 
 
 def deploy_dialog() -> rx.Component:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from va_app.components.agents import labelled
-from va_app.components.panels import empty_row, error_callout, section_card
-from va_app.states.agent_experiments import AgentExperimentsState, ExperimentRow, ResultRow, VariantInput
+from va_app.console.components.agents import labelled
+from va_app.console.components.panels import empty_row, error_callout, section_card
+from va_app.console.states.agent_experiments import AgentExperimentsState, ExperimentRow, ResultRow, VariantInput
 
 EXPERIMENT_STATUS = {"running": "amber", "stopped": "gray"}
 

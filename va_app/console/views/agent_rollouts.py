@@ -5,11 +5,11 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from va_app.components.agents import stat
-from va_app.components.charts import kpi_chart, split_chart
-from va_app.components.panels import confirm_dialog, data_table, section_card
-from va_app.states.agent_detail import AgentDetailState, EnvCard, HistoryRow
-from va_app.states.agent_timeline import AgentTimelineState
+from va_app.console.components.agents import stat
+from va_app.console.components.charts import kpi_chart, split_chart
+from va_app.console.components.panels import confirm_dialog, data_table, section_card
+from va_app.console.states.agent_detail import AgentDetailState, EnvCard, HistoryRow
+from va_app.console.states.agent_timeline import AgentTimelineState
 
 ENV_ICONS = {"development": "flask-conical", "staging": "git-branch", "production": "globe"}
 

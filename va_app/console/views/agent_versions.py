@@ -5,9 +5,9 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from va_app.components.agents import diff_field
-from va_app.components.panels import data_table, section_card
-from va_app.states.agent_versions import AgentVersionsState, VersionRow
+from va_app.console.components.agents import diff_field
+from va_app.console.components.panels import data_table, section_card
+from va_app.console.states.agent_versions import AgentVersionsState, VersionRow
 
 
 def _version_row(row: ObjectVar[VersionRow]) -> rx.Component:

@@ -27,10 +27,10 @@ from core import clickhouse, db
 from models.agents import Deployment
 from models.base import utcnow
 from models.repositories import agents as agents_repo
-from va_app.agents import notify, resolver, rollout
-from va_app.agents.deployments import record_transition
-from va_app.auth.principal import system_principal
-from va_app.conversations import cache as cached_answers
+from va_app.domain.agents import notify, resolver, rollout
+from va_app.domain.agents.deployments import record_transition
+from va_app.domain.conversations import cache as cached_answers
+from va_app.domain.identity.principal import system_principal
 
 log = logging.getLogger(__name__)
 DEFAULT_INTERVAL_S = 30.0

@@ -26,15 +26,15 @@ from core import db
 from models.agents import Deployment, DeploymentEvent
 from models.base import utcnow
 from models.repositories import agents as agents_repo
-from va_app.agents import notify, resolver, rollout
-from va_app.agents.resolver import ENVIRONMENTS
-from va_app.agents.service import load_agent, require_active
-from va_app.audit import audit
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.conversations import cache as cached_answers
-from va_app.errors import Conflict, InvalidInput
-from va_app.pagination import decode_cursor, encode_cursor
+from va_app.domain.agents import notify, resolver, rollout
+from va_app.domain.agents.resolver import ENVIRONMENTS
+from va_app.domain.agents.service import load_agent, require_active
+from va_app.domain.conversations import cache as cached_answers
+from va_app.domain.errors import Conflict, InvalidInput
+from va_app.domain.identity.audit import audit
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
+from va_app.domain.pagination import decode_cursor, encode_cursor
 
 STRATEGIES = ("all", "canary", "gradual")
 PREVIOUS_ENVIRONMENT = {"staging": "development", "production": "staging"}
@@ -487,7 +487,7 @@ async def history(
 
 async def agent_overview(principal: Principal, agent: str) -> dict[str, Any]:
     """The agent, its latest version number and what each environment runs (one transaction)."""
-    from va_app.agents.service import describe as describe_agent
+    from va_app.domain.agents.service import describe as describe_agent
 
     async with db.session_scope() as session:
         agent_row = await load_agent(session, principal, agent)

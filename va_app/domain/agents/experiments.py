@@ -21,14 +21,14 @@ from core import clickhouse, db
 from models.agents import Experiment
 from models.base import utcnow
 from models.repositories import agents as agents_repo
-from va_app.agents import notify, resolver, stats
-from va_app.agents.deployments import check_promotion_order, deploy, require_deploy_permission
-from va_app.agents.service import load_agent, require_active
-from va_app.audit import audit
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.errors import Conflict, InvalidInput, NotFound
-from va_app.pagination import decode_cursor, encode_cursor
+from va_app.domain.agents import notify, resolver, stats
+from va_app.domain.agents.deployments import check_promotion_order, deploy, require_deploy_permission
+from va_app.domain.agents.service import load_agent, require_active
+from va_app.domain.errors import Conflict, InvalidInput, NotFound
+from va_app.domain.identity.audit import audit
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
+from va_app.domain.pagination import decode_cursor, encode_cursor
 
 Metric = Literal["automation_rate", "error_rate", "handoff_rate", "latency_ms", "csat"]
 # metric -> (kind, higher is better, label)

@@ -20,12 +20,12 @@ from pydantic import ValidationError
 
 from core import db
 from models.repositories import agents as agents_repo
-from va_app.agents import resolver
-from va_app.agents.deployments import check_environment
-from va_app.agents.service import load_agent
-from va_app.agents.versions import VersionInfo, VersionSpec
-from va_app.auth.principal import Principal
-from va_app.errors import DomainError
+from va_app.domain.agents import resolver
+from va_app.domain.agents.deployments import check_environment
+from va_app.domain.agents.service import load_agent
+from va_app.domain.agents.versions import VersionInfo, VersionSpec
+from va_app.domain.errors import DomainError
+from va_app.domain.identity.principal import Principal
 
 SyntheticChat = Callable[[uuid.UUID, str, str, VersionInfo], Awaitable[tuple[bool, str]]]
 """``(tenant_id, agent_id, environment, version) -> (ok, detail)``: one scripted turn."""
@@ -133,7 +133,7 @@ async def _synthetic_check(tenant_id: uuid.UUID, agent_id: str, environment: str
             "synthetic_conversation",
             None,
             "not run: the chat runtime is not part of this build yet; it plugs in via "
-            "va_app.agents.health.register_synthetic_chat",
+            "va_app.domain.agents.health.register_synthetic_chat",
         )
     started = time.perf_counter()
     ok, detail = await _synthetic_chat(tenant_id, agent_id, environment, version)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from core import db
 from models.repositories import agents as agents_repo
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.errors import NotFound
+from va_app.domain.errors import NotFound
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
 
 
 @dataclass(frozen=True)

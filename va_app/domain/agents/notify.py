@@ -12,8 +12,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.schemas import validate_event
-from va_app.events.publisher import publish_events
+from core.events import validate_event
+from va_app.domain.ingestion.publisher import publish_events
 
 log = logging.getLogger(__name__)
 TOPIC = "agent.events"

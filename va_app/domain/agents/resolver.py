@@ -23,10 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import cache, db
 from models.repositories import agents as agents_repo
-from va_app.agents import routing
-from va_app.agents.routing import RouteTable
-from va_app.agents.versions import VersionInfo, describe
-from va_app.errors import NotFound
+from va_app.domain.agents import routing
+from va_app.domain.agents.routing import RouteTable
+from va_app.domain.agents.versions import VersionInfo, describe
+from va_app.domain.errors import NotFound
 
 ENVIRONMENTS = ("development", "staging", "production")
 ROUTE_TTL_S = 30

@@ -21,11 +21,11 @@ from models.agents import Agent
 from models.base import utcnow
 from models.repositories import agents as agents_repo
 from models.repositories import members as members_repo
-from va_app.audit import audit
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.errors import Conflict, InvalidInput, NotFound
-from va_app.pagination import decode_cursor, encode_cursor
+from va_app.domain.errors import Conflict, InvalidInput, NotFound
+from va_app.domain.identity.audit import audit
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
+from va_app.domain.pagination import decode_cursor, encode_cursor
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 CHANNELS = ("web", "whatsapp", "slack", "sms", "teams", "voice", "email", "api")
@@ -224,7 +224,7 @@ async def update_agent(principal: Principal, id_or_slug: str, changes: dict[str,
 
 async def set_archived(principal: Principal, id_or_slug: str, archived: bool) -> AgentInfo:
     """Archive (what DELETE does) or restore. An archived agent serves no traffic in any environment."""
-    from va_app.agents import resolver  # cache invalidation lives with the resolver
+    from va_app.domain.agents import resolver  # cache invalidation lives with the resolver
 
     principal.require(Perm.AGENTS_WRITE)
     async with db.session_scope() as session:

@@ -21,13 +21,13 @@ from typing import Any
 from core import db
 from models.repositories import agents as agents_repo
 from models.repositories import tenants as tenants_repo
-from va_app.agents import notify
-from va_app.agents import service as agent_service
-from va_app.agents import versions as version_service
-from va_app.agents.template_catalog import TEMPLATES, brand_voice
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.errors import InvalidInput, NotFound
+from va_app.domain.agents import notify
+from va_app.domain.agents import service as agent_service
+from va_app.domain.agents import versions as version_service
+from va_app.domain.agents.template_catalog import TEMPLATES, brand_voice
+from va_app.domain.errors import InvalidInput, NotFound
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
 
 KnowledgeCloner = Callable[[uuid.UUID, uuid.UUID, list[str]], Awaitable[dict[str, str]]]
 """``(source_tenant_id, target_tenant_id, knowledge_base_ids) -> {old_id: new_id}``."""

@@ -19,12 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from core import db
 from models.agents import AgentVersion
 from models.repositories import agents as agents_repo
-from va_app.agents import notify
-from va_app.agents.service import load_agent, require_active
-from va_app.audit import audit
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.errors import InvalidInput, NotFound
+from va_app.domain.agents import notify
+from va_app.domain.agents.service import load_agent, require_active
+from va_app.domain.errors import InvalidInput, NotFound
+from va_app.domain.identity.audit import audit
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
 
 QualityTier = Literal["economy", "standard", "premium"]
 

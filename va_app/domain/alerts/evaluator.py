@@ -30,9 +30,9 @@ from core import clickhouse, db
 from models.alerts import AlertRule
 from models.base import utcnow
 from models.repositories import alerts as repo
-from va_app.alerts import lifecycle, notify
-from va_app.alerts.rules import DEPLOYMENT_FAILURE_KINDS, OPS
-from va_app.alerts.service import ensure_default_rules, notification
+from va_app.domain.alerts import lifecycle, notify
+from va_app.domain.alerts.rules import DEPLOYMENT_FAILURE_KINDS, OPS
+from va_app.domain.alerts.service import ensure_default_rules, notification
 
 log = logging.getLogger(__name__)
 DEFAULT_INTERVAL_S = 60.0

@@ -19,8 +19,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ingest.schemas import validate_event
-from va_app.events.publisher import publish_events
+from core.events import validate_event
+from va_app.domain.ingestion.publisher import publish_events
 
 log = logging.getLogger(__name__)
 TOPIC = "analytics.metrics"

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from analytics.anomaly import METRICS as ANOMALY_METRICS
-from va_app.errors import InvalidInput
+from va_app.domain.errors import InvalidInput
 
 KINDS = ("threshold", "anomaly", "deployment")
 SEVERITIES = ("info", "warning", "critical")

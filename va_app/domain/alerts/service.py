@@ -18,13 +18,13 @@ from core import db
 from models.alerts import Alert, AlertRule
 from models.base import utcnow
 from models.repositories import alerts as repo
-from va_app.alerts import notify
-from va_app.alerts.rules import SEVERITIES, RuleView, default_rules, validate_rule
-from va_app.audit import audit
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.errors import Conflict, InvalidInput, NotFound
-from va_app.pagination import decode_cursor, encode_cursor
+from va_app.domain.alerts import notify
+from va_app.domain.alerts.rules import SEVERITIES, RuleView, default_rules, validate_rule
+from va_app.domain.errors import Conflict, InvalidInput, NotFound
+from va_app.domain.identity.audit import audit
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
+from va_app.domain.pagination import decode_cursor, encode_cursor
 
 STATES = ("firing", "acknowledged", "resolved")
 

@@ -8,11 +8,11 @@ limit. An operator's test loop therefore cannot spend what the tenant's users ne
 from __future__ import annotations
 
 from analytics.queries.variants import OPERATOR_TEST_CHANNEL
-from va_app.auth import ratelimit
-from va_app.auth.principal import Principal
-from va_app.conversations import runtime
-from va_app.conversations.turn import ChatInput, ChatOutput
-from va_app.errors import RateLimited
+from va_app.domain.conversations import runtime
+from va_app.domain.conversations.turn import ChatInput, ChatOutput
+from va_app.domain.errors import RateLimited
+from va_app.domain.identity import ratelimit
+from va_app.domain.identity.principal import Principal
 
 CHANNEL = OPERATOR_TEST_CHANNEL  # kept out of rollout and experiment decisions
 PER_USER_PER_MINUTE = 60  # far above a person typing, far below a runaway script

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 import orjson
 
 from core import cache
-from va_app.llm.contracts import ChatMessage
+from va_app.domain.llm.contracts import ChatMessage
 
 SUMMARY_SNIPPET_CHARS = 120
 

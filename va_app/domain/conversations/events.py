@@ -14,9 +14,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ingest.schemas import validate_event
-from va_app.conversations.pii import mask_text
-from va_app.events.publisher import EventBatcher
+from core.events import validate_event
+from va_app.domain.conversations.pii import mask_text
+from va_app.domain.ingestion.publisher import EventBatcher
 
 LOGS_TOPIC = "conversation.logs"
 AGENT_TOPIC = "agent.events"

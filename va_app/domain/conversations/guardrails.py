@@ -2,7 +2,7 @@
 
 Everything here is pure (no I/O) so it is unit-tested directly and runs in microseconds on
 the hot path. The decisions read the agent version's ``guardrails`` and ``handoff_rules``
-(see :mod:`va_app.agents.versions`); unknown or missing fields fall back to safe defaults
+(see :mod:`va_app.domain.agents.versions`); unknown or missing fields fall back to safe defaults
 (mask PII, hand off when asked).
 """
 
@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from va_app.conversations import pii
-from va_app.conversations.pii import Masked
+from va_app.domain.conversations import pii
+from va_app.domain.conversations.pii import Masked
 
 HandoffReason = Literal["user_request", "keyword", "intent", "low_confidence"]
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from va_app.agents.template_catalog import TEMPLATES
-from va_app.knowledge import ingestion
+from va_app.domain.agents.template_catalog import TEMPLATES
+from va_app.domain.knowledge import ingestion
 
 MIN_SCORE = 0.35  # cosine to the nearest centroid; below it the turn is "other"
 GENERIC_INTENTS = ("greeting", "thanks", "human_request", "complaint")

@@ -1,6 +1,6 @@
-"""How the runtime reaches the LLM router: only through the contract in ``va_app.llm.contracts``.
+"""How the runtime reaches the LLM router: only through the contract in ``va_app.domain.llm.contracts``.
 
-The router (model choice, retries, fallbacks, budgets, cost) is owned by ``va_app.llm``;
+The router (model choice, retries, fallbacks, budgets, cost) is owned by ``va_app.domain.llm``;
 the runtime asks for the process-wide instance on each turn, so tests and benchmarks can put a
 recording double in front of it with :func:`use_router`.
 """
@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
-from va_app.llm.contracts import LLMRouter, ModelPolicy
+from va_app.domain.llm.contracts import LLMRouter, ModelPolicy
 
 _override: LLMRouter | None = None
 
@@ -29,7 +29,7 @@ def use_router(router: LLMRouter | None) -> None:
 def get_router() -> LLMRouter:
     if _override is not None:
         return _override
-    from va_app.llm.router import get_router as platform_router
+    from va_app.domain.llm.router import get_router as platform_router
 
     return platform_router()
 

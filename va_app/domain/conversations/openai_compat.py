@@ -18,14 +18,14 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 from core.config import get_settings
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.conversations import runtime
-from va_app.conversations.llm import available_models, get_router
-from va_app.conversations.pii import StreamMasker, mask_text
-from va_app.conversations.turn import AgentHandle, ChatInput, ChatOutput, Turn
-from va_app.errors import InvalidInput, NotFound
-from va_app.llm.contracts import Attribution, ChatMessage, LLMRequest, LLMResult, ModelPolicy
+from va_app.domain.conversations import runtime
+from va_app.domain.conversations.llm import available_models, get_router
+from va_app.domain.conversations.pii import StreamMasker, mask_text
+from va_app.domain.conversations.turn import AgentHandle, ChatInput, ChatOutput, Turn
+from va_app.domain.errors import InvalidInput, NotFound
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
+from va_app.domain.llm.contracts import Attribution, ChatMessage, LLMRequest, LLMResult, ModelPolicy
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def _masked_result(result: LLMResult) -> LLMResult:
 
 async def list_models(principal: Principal, raw_models: Sequence[str] = ()) -> list[tuple[str, str]]:
     """``(id, owned_by)``: the key's agents (by slug), then raw models when the key may call them."""
-    from va_app.agents import service
+    from va_app.domain.agents import service
 
     found: list[tuple[str, str]] = []
     cursor: str | None = None

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import uuid
 
-from va_app.agents import health
-from va_app.agents.versions import VersionInfo
-from va_app.auth.principal import system_principal
-from va_app.conversations import runtime
-from va_app.conversations.turn import ChatInput
-from va_app.errors import DomainError
+from va_app.domain.agents import health
+from va_app.domain.agents.versions import VersionInfo
+from va_app.domain.conversations import runtime
+from va_app.domain.conversations.turn import ChatInput
+from va_app.domain.errors import DomainError
+from va_app.domain.identity.principal import system_principal
 
 PROBE_MESSAGE = "Hello!"
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from va_app.conversations.llm import policy_for
-from va_app.conversations.turn import Turn
-from va_app.knowledge.search import RetrievedChunk
-from va_app.llm.contracts import Attribution, ChatMessage, LLMRequest
+from va_app.domain.conversations.llm import policy_for
+from va_app.domain.conversations.turn import Turn
+from va_app.domain.knowledge.search import RetrievedChunk
+from va_app.domain.llm.contracts import Attribution, ChatMessage, LLMRequest
 
 GROUNDING_HEADER = (
     "Answer from these knowledge base excerpts when they are relevant; if they do not contain the answer, "

@@ -25,20 +25,20 @@ from core.config import get_settings
 from core.embeddings import DEFAULT_MODEL
 from core.metrics import CACHE_HITS, CACHE_MISSES
 from core.tracing import span
-from va_app.agents import resolver
-from va_app.agents.service import load_agent
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.conversations import cache, context, events, guardrails, intents
-from va_app.conversations.context import ConversationState
-from va_app.conversations.context import Turn as ContextTurn
-from va_app.conversations.llm import get_router
-from va_app.conversations.pii import StreamMasker, mask_text
-from va_app.conversations.prompt import build_request
-from va_app.conversations.turn import AgentHandle, ChatInput, ChatOutput, Turn
-from va_app.errors import DomainError, NotFound, Unavailable
-from va_app.knowledge.search import RetrievedChunk, embed_query, retrieve
-from va_app.llm.contracts import LLMResult
+from va_app.domain.agents import resolver
+from va_app.domain.agents.service import load_agent
+from va_app.domain.conversations import cache, context, events, guardrails, intents
+from va_app.domain.conversations.context import ConversationState
+from va_app.domain.conversations.context import Turn as ContextTurn
+from va_app.domain.conversations.llm import get_router
+from va_app.domain.conversations.pii import StreamMasker, mask_text
+from va_app.domain.conversations.prompt import build_request
+from va_app.domain.conversations.turn import AgentHandle, ChatInput, ChatOutput, Turn
+from va_app.domain.errors import DomainError, NotFound, Unavailable
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
+from va_app.domain.knowledge.search import RetrievedChunk, embed_query, retrieve
+from va_app.domain.llm.contracts import LLMResult
 
 log = logging.getLogger(__name__)
 

@@ -12,12 +12,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from va_app.agents.versions import VersionInfo
-from va_app.conversations.context import ConversationState
-from va_app.conversations.events import Outcome
-from va_app.conversations.guardrails import GuardrailConfig
-from va_app.errors import InvalidInput
-from va_app.llm.contracts import ChatMessage, LLMRequest
+from va_app.domain.agents.versions import VersionInfo
+from va_app.domain.conversations.context import ConversationState
+from va_app.domain.conversations.events import Outcome
+from va_app.domain.conversations.guardrails import GuardrailConfig
+from va_app.domain.errors import InvalidInput
+from va_app.domain.llm.contracts import ChatMessage, LLMRequest
 
 CONVERSATION_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 

@@ -17,10 +17,10 @@ import polars as pl
 
 from analytics.queries import explorer as eq
 from core import clickhouse
-from va_app.agents.lookup import agent_filter_value, slugs_by_id
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.errors import InvalidInput, NotFound
+from va_app.domain.agents.lookup import agent_filter_value, slugs_by_id
+from va_app.domain.errors import InvalidInput, NotFound
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
 
 DEFAULT_RANGE = dt.timedelta(days=7)
 MAX_RANGE = dt.timedelta(days=93)

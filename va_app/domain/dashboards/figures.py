@@ -1,4 +1,4 @@
-"""Plotly figures of the live dashboard, from the frames of :mod:`va_app.dashboards.live`.
+"""Plotly figures of the live dashboard, from the frames of :mod:`va_app.domain.dashboards.live`.
 
 Pure functions (frame in, figure out) so the console state stays thin and tests can call
 them. Time-series charts shade the anomaly detector's expected band when one is known and

@@ -1,6 +1,6 @@
 """The live dashboard's data as polars frames (the console keeps them server-side).
 
-Unlike :func:`va_app.dashboards.service.dashboard`, which shapes JSON for the API, this
+Unlike :func:`va_app.domain.dashboards.service.dashboard`, which shapes JSON for the API, this
 returns frames: the time series, one breakdown per dimension, the range totals and, for
 hourly charts, the anomaly detector's expected band of every point (learned from the two weeks
 before the range, so the band means "normal for this hour of the week").
@@ -17,10 +17,10 @@ import polars as pl
 
 from analytics import anomaly
 from analytics.queries import metrics as mq
-from va_app.agents.lookup import slugs_by_id
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.dashboards.service import DashboardRequest, resolve
+from va_app.domain.agents.lookup import slugs_by_id
+from va_app.domain.dashboards.service import DashboardRequest, resolve
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
 
 log = logging.getLogger(__name__)
 BREAKDOWNS: tuple[mq.Dimension, ...] = ("agent", "version", "model", "provider", "channel", "intent")

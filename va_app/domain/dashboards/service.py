@@ -15,10 +15,10 @@ import polars as pl
 
 from analytics.queries import metrics as mq
 from core import clickhouse
-from va_app.agents.lookup import agent_filter_value, slugs_by_id
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.errors import InvalidInput
+from va_app.domain.agents.lookup import agent_filter_value, slugs_by_id
+from va_app.domain.errors import InvalidInput
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
 
 PANELS = ("summary", "timeseries", "by_agent", "by_version", "by_model", "by_channel", "by_intent")
 _BREAKDOWNS: dict[str, mq.Dimension] = {

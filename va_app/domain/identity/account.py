@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from core import db
 from models.repositories import members as members_repo
 from models.repositories import tenants as tenants_repo
-from va_app.auth.principal import Principal
-from va_app.errors import NotAuthenticated
+from va_app.domain.errors import NotAuthenticated
+from va_app.domain.identity.principal import Principal
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,12 @@ from models.base import utcnow
 from models.repositories import api_keys as keys_repo
 from models.repositories import tenants as tenants_repo
 from models.tenancy import ApiKey
-from va_app.audit import audit
-from va_app.auth import secrets
-from va_app.auth.permissions import TENANT_ROLES, Perm, role_at_most
-from va_app.auth.principal import Principal
-from va_app.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
-from va_app.pagination import decode_cursor, encode_cursor
+from va_app.domain.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from va_app.domain.identity import secrets
+from va_app.domain.identity.audit import audit
+from va_app.domain.identity.permissions import TENANT_ROLES, Perm, role_at_most
+from va_app.domain.identity.principal import Principal
+from va_app.domain.pagination import decode_cursor, encode_cursor
 
 ROTATION_GRACE = dt.timedelta(hours=24)
 STALE_AFTER = dt.timedelta(days=90)

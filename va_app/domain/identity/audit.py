@@ -21,9 +21,9 @@ from core import db
 from core.logs import client_var, request_id_var
 from models.audit import AuditLog
 from models.repositories import audit as audit_repo
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.pagination import decode_cursor, encode_cursor
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
+from va_app.domain.pagination import decode_cursor, encode_cursor
 
 _SECRET_MARKERS = ("secret", "password", "token", "hash", "credential", "totp", "recovery", "api_key")
 

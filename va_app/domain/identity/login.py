@@ -26,11 +26,11 @@ from models.base import utcnow
 from models.repositories import members as members_repo
 from models.repositories import tenants as tenants_repo
 from models.tenancy import User
-from va_app.audit import audit
-from va_app.auth import secrets
-from va_app.auth.passwords import hash_password, verify_password
-from va_app.auth.principal import Principal
-from va_app.errors import InvalidInput, NotAuthenticated, RateLimited
+from va_app.domain.errors import InvalidInput, NotAuthenticated, RateLimited
+from va_app.domain.identity import secrets
+from va_app.domain.identity.audit import audit
+from va_app.domain.identity.passwords import hash_password, verify_password
+from va_app.domain.identity.principal import Principal
 
 SESSION_IDLE = dt.timedelta(hours=8)
 MFA_PENDING = dt.timedelta(minutes=5)

@@ -6,8 +6,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Literal
 
-from va_app.auth.permissions import Perm, permissions_for
-from va_app.errors import PermissionDenied
+from va_app.domain.errors import PermissionDenied
+from va_app.domain.identity.permissions import Perm, permissions_for
 
 ActorType = Literal["api_key", "user", "cli", "system"]
 

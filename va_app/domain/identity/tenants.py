@@ -10,12 +10,12 @@ from typing import Any
 
 from core import db
 from models.repositories import tenants as tenants_repo
-from va_app.audit import audit
-from va_app.auth.api_keys import create_api_key
-from va_app.auth.passwords import hash_password
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal, system_principal
-from va_app.errors import Conflict, InvalidInput
+from va_app.domain.errors import Conflict, InvalidInput
+from va_app.domain.identity.api_keys import create_api_key
+from va_app.domain.identity.audit import audit
+from va_app.domain.identity.passwords import hash_password
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal, system_principal
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 PLAN_QUOTAS = {

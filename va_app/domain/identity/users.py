@@ -11,11 +11,11 @@ from core import db
 from models.repositories import members as members_repo
 from models.repositories import tenants as tenants_repo
 from models.tenancy import Membership, User
-from va_app.audit import audit
-from va_app.auth.passwords import hash_password
-from va_app.auth.permissions import TENANT_ROLES, Perm, Role, role_at_most
-from va_app.auth.principal import Principal
-from va_app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from va_app.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from va_app.domain.identity.audit import audit
+from va_app.domain.identity.passwords import hash_password
+from va_app.domain.identity.permissions import TENANT_ROLES, Perm, Role, role_at_most
+from va_app.domain.identity.principal import Principal
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,12 @@ import orjson
 
 from core import cache
 from core.config import get_settings
+from core.events import DEAD_LETTER_TOPIC, MAX_BATCH, MAX_EVENT_BYTES, validate_event
 from core.metrics import EVENTS_REJECTED
-from ingest.schemas import DEAD_LETTER_TOPIC, MAX_BATCH, MAX_EVENT_BYTES, validate_event
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.errors import InvalidInput, Unavailable
-from va_app.events.publisher import publish_events, shared_bus
+from va_app.domain.errors import InvalidInput, Unavailable
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
+from va_app.domain.ingestion.publisher import publish_events, shared_bus
 
 BACKLOG_KEY = "va:ingest:lag"
 

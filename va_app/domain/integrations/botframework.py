@@ -19,8 +19,8 @@ from typing import Any
 
 import jwt
 
-from va_app.integrations import http
-from va_app.integrations.registry import WebhookRejected
+from va_app.domain.integrations import http
+from va_app.domain.integrations.registry import WebhookRejected
 
 ISSUER = "https://api.botframework.com"
 METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from va_app.integrations import channels, crm
-from va_app.integrations.registry import ConnectorType, all_types, get_type
+from va_app.domain.integrations import crm
+from va_app.domain.integrations import messaging as channels
+from va_app.domain.integrations.registry import ConnectorType, all_types, get_type
 
 __all__ = ["ConnectorType", "all_types", "channels", "connector", "crm"]
 

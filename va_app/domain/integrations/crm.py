@@ -17,9 +17,9 @@ from typing import Any, Literal
 import orjson
 from pydantic import Field
 
-from va_app.errors import InvalidInput
-from va_app.integrations import http
-from va_app.integrations.registry import Action, Capability, Connection, ConnectorType, Schema, register
+from va_app.domain.errors import InvalidInput
+from va_app.domain.integrations import http
+from va_app.domain.integrations.registry import Action, Capability, Connection, ConnectorType, Schema, register
 
 # --- Salesforce (REST API, OAuth2 client credentials) -----------------------------------------
 

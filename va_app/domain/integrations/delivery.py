@@ -25,11 +25,11 @@ import httpx
 import orjson
 
 from core import db
-from ingest.schemas import validate_event
+from core.events import validate_event
 from models.repositories import integrations as repo
-from va_app.auth.secrets import decrypt
-from va_app.events.publisher import publish_events
-from va_app.integrations import http, outbound, signing
+from va_app.domain.identity.secrets import decrypt
+from va_app.domain.ingestion.publisher import publish_events
+from va_app.domain.integrations import http, outbound, signing
 
 log = logging.getLogger(__name__)
 

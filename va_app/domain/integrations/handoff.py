@@ -16,10 +16,10 @@ import orjson
 
 from core.bus import BusMessage
 from core.cache import get_redis
-from va_app.integrations.catalog import connector
-from va_app.integrations.http import ProviderError
-from va_app.integrations.registry import Connection
-from va_app.integrations.service import record_event, tenant_connections
+from va_app.domain.integrations.catalog import connector
+from va_app.domain.integrations.http import ProviderError
+from va_app.domain.integrations.registry import Connection
+from va_app.domain.integrations.service import record_event, tenant_connections
 
 log = logging.getLogger(__name__)
 TOPIC = "agent.events"

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from va_app.errors import Unavailable
+from va_app.domain.errors import Unavailable
 
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 _clients: dict[int, httpx.AsyncClient] = {}

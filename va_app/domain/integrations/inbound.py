@@ -19,13 +19,13 @@ from typing import Any
 import orjson
 
 from core.cache import get_redis
-from ingest.schemas import validate_event
-from va_app.auth.secrets import encrypt
-from va_app.events.publisher import publish_events
-from va_app.integrations.catalog import connector
-from va_app.integrations.channels import whatsapp_handshake
-from va_app.integrations.registry import InboundRequest, WebhookRejected
-from va_app.integrations.service import load_connection
+from core.events import validate_event
+from va_app.domain.identity.secrets import encrypt
+from va_app.domain.ingestion.publisher import publish_events
+from va_app.domain.integrations.catalog import connector
+from va_app.domain.integrations.messaging import whatsapp_handshake
+from va_app.domain.integrations.registry import InboundRequest, WebhookRejected
+from va_app.domain.integrations.service import load_connection
 
 TOPIC = "integration.webhooks"
 REPLAY_WINDOW_S = 300

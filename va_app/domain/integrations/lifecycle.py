@@ -2,8 +2,8 @@
 
 Each loop is a bus consumer in the hub's own groups (or the delivery poller), so every web
 replica shares the work; the alert notifiers turn alert transitions into webhooks, Slack
-messages and e-mails (``va_app.alerts.channels``), and scheduled reports go out by e-mail and
-webhook (``va_app.reports.channels``).
+messages and e-mails (``va_app.domain.notifications.alert_notifiers``), and scheduled reports go out by e-mail and
+webhook (``va_app.domain.notifications.report_delivery``).
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import contextlib
 import logging
 from collections.abc import Callable
 
-from va_app.alerts import channels as alert_channels
-from va_app.alerts.notify import register_notifier
-from va_app.integrations import delivery, http, outbound, worker
-from va_app.reports import channels as report_channels
-from va_app.reports.delivery import register_delivery
+from va_app.domain.alerts.notify import register_notifier
+from va_app.domain.integrations import delivery, http, outbound, worker
+from va_app.domain.notifications import alert_notifiers as alert_channels
+from va_app.domain.notifications import report_delivery as report_channels
+from va_app.domain.reports.delivery import register_delivery
 
 log = logging.getLogger(__name__)
 _stop: asyncio.Event | None = None

@@ -16,8 +16,8 @@ from typing import Any, Literal
 import orjson
 from pydantic import Field
 
-from va_app.integrations import botframework, http, signing
-from va_app.integrations.registry import (
+from va_app.domain.integrations import botframework, http, signing
+from va_app.domain.integrations.registry import (
     Connection,
     ConnectorType,
     EmptySchema,

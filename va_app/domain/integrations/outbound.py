@@ -26,12 +26,12 @@ from core import db
 from core.bus import BusMessage, consume_loop, get_bus
 from models.integrations import WebhookDelivery
 from models.repositories import integrations as repo
-from va_app.alerts.notify import AlertNotification
-from va_app.audit import audit
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.auth.secrets import encrypt
-from va_app.errors import InvalidInput, NotFound
+from va_app.domain.alerts.notify import AlertNotification
+from va_app.domain.errors import InvalidInput, NotFound
+from va_app.domain.identity.audit import audit
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
+from va_app.domain.identity.secrets import encrypt
 
 log = logging.getLogger(__name__)
 FAMILIES = ("conversation", "agent", "alert", "budget")
@@ -218,7 +218,7 @@ async def handle(batch: list[BusMessage]) -> None:
 
 
 async def alert_notifier(note: AlertNotification) -> None:
-    """Registered with ``va_app.alerts.notify``: alert transitions go out as webhooks."""
+    """Registered with ``va_app.domain.alerts.notify``: alert transitions go out as webhooks."""
     data = orjson.loads(orjson.dumps(note.as_dict()))  # datetimes -> ISO strings
     event_id = f"{note.alert_id}:{note.transition}:{int(note.at.timestamp())}"
     await enqueue(uuid.UUID(note.tenant_id), f"alert.{note.transition}", event_id, data)

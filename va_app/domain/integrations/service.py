@@ -1,7 +1,7 @@
 """Connect, list, check and disconnect integrations.
 
 Credentials are validated against the connector's schema, tested against the provider, and
-stored Fernet-encrypted (``va_app.auth.secrets``); they are never returned, and the views
+stored Fernet-encrypted (``va_app.domain.identity.secrets``); they are never returned, and the views
 below only say *which* credential fields are set. Workers load a decrypted
 :class:`Connection` through a short in-process cache, because decrypting and querying per
 inbound message would dominate the webhook path.
@@ -21,14 +21,14 @@ from pydantic import ValidationError
 
 from core import db
 from models.repositories import integrations as repo
-from va_app.audit import audit
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.auth.secrets import decrypt, encrypt
-from va_app.errors import InvalidInput, NotFound, Unavailable
-from va_app.integrations.catalog import connector
-from va_app.integrations.http import ProviderError
-from va_app.integrations.registry import Connection, ConnectorType
+from va_app.domain.errors import InvalidInput, NotFound, Unavailable
+from va_app.domain.identity.audit import audit
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
+from va_app.domain.identity.secrets import decrypt, encrypt
+from va_app.domain.integrations.catalog import connector
+from va_app.domain.integrations.http import ProviderError
+from va_app.domain.integrations.registry import Connection, ConnectorType
 
 log = logging.getLogger(__name__)
 CACHE_TTL_S = 10.0
@@ -149,7 +149,7 @@ async def list_integrations(principal: Principal) -> list[IntegrationView]:
 async def sync_status(principal: Principal) -> list[SyncStatus]:
     """Per integration: last event/sync, errors, and the backlog still to be handled."""
     principal.require(Perm.INTEGRATIONS_READ)
-    from va_app.integrations import worker  # the worker's lag is process state, read lazily
+    from va_app.domain.integrations import worker  # the worker's lag is process state, read lazily
 
     lag = await worker.backlog()
     async with db.session_scope() as session:
@@ -237,7 +237,7 @@ async def run_action(
     if fn is None:
         raise InvalidInput(f"action: '{conn.kind}' has no action '{action}'")
     if allowed_actions is not None and not {action, f"{conn.kind}.{action}"} & set(allowed_actions):
-        from va_app.errors import PermissionDenied
+        from va_app.domain.errors import PermissionDenied
 
         raise PermissionDenied(f"this agent version does not declare the action '{action}' in allowed_actions")
     try:

@@ -12,14 +12,14 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from va_app.auth import ratelimit
-from va_app.auth.principal import system_principal
-from va_app.conversations.runtime import chat
-from va_app.conversations.turn import ChatInput
-from va_app.errors import NotAuthenticated, PermissionDenied, RateLimited
-from va_app.integrations.registry import Connection
-from va_app.integrations.service import load_connection, widget_key
-from va_app.integrations.worker import conversation_id
+from va_app.domain.conversations.runtime import chat
+from va_app.domain.conversations.turn import ChatInput
+from va_app.domain.errors import NotAuthenticated, PermissionDenied, RateLimited
+from va_app.domain.identity import ratelimit
+from va_app.domain.identity.principal import system_principal
+from va_app.domain.integrations.registry import Connection
+from va_app.domain.integrations.service import load_connection, widget_key
+from va_app.domain.integrations.worker import conversation_id
 
 KEY_RE = re.compile(r"^vaw_([0-9a-f]{32})_([0-9a-f]{12})$")
 PER_MINUTE = 120

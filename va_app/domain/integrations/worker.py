@@ -20,14 +20,14 @@ import orjson
 
 from core.bus import BusConsumer, BusMessage, consume_loop, get_bus
 from core.cache import get_redis
-from va_app.auth.principal import system_principal
-from va_app.auth.secrets import decrypt
-from va_app.conversations.runtime import chat
-from va_app.conversations.turn import ChatInput
-from va_app.integrations import handoff
-from va_app.integrations.catalog import connector
-from va_app.integrations.registry import Connection, InboundMessage
-from va_app.integrations.service import load_connection, record_event
+from va_app.domain.conversations.runtime import chat
+from va_app.domain.conversations.turn import ChatInput
+from va_app.domain.identity.principal import system_principal
+from va_app.domain.identity.secrets import decrypt
+from va_app.domain.integrations import handoff
+from va_app.domain.integrations.catalog import connector
+from va_app.domain.integrations.registry import Connection, InboundMessage
+from va_app.domain.integrations.service import load_connection, record_event
 
 log = logging.getLogger(__name__)
 TOPIC = "integration.webhooks"

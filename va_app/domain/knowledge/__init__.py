@@ -6,4 +6,4 @@ jobs; ``formats``, ``parsers`` and ``chunking`` are pure functions on bytes and 
 """
 
 # Cloning an agent into another tenant copies its knowledge bases (see ``cloning``).
-from va_app.knowledge import cloning as _cloning  # noqa: F401
+from va_app.domain.knowledge import cloning as _cloning  # noqa: F401

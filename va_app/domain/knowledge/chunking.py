@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
-from va_app.knowledge.parsers import Block
+from va_app.domain.knowledge.parsers import Block
 
 MAX_CHARS = 900
 OVERLAP_CHARS = 150

@@ -11,7 +11,7 @@ import uuid
 
 from core import db
 from models.repositories import knowledge_copy
-from va_app.agents import templates
+from va_app.domain.agents import templates
 
 
 async def clone_knowledge_bases(

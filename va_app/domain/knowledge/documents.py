@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from core import db
 from models.knowledge import KnowledgeDocument
 from models.repositories import knowledge as repo
-from va_app.audit import audit
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.errors import NotFound
-from va_app.knowledge import ingestion
-from va_app.knowledge.chunking import ChunkDraft, chunk_blocks
-from va_app.knowledge.formats import (
+from va_app.domain.errors import NotFound
+from va_app.domain.identity.audit import audit
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
+from va_app.domain.knowledge import ingestion
+from va_app.domain.knowledge.chunking import ChunkDraft, chunk_blocks
+from va_app.domain.knowledge.formats import (
     CANONICAL_TYPE,
     MAX_CHUNKS_PER_DOCUMENT,
     FileFormat,
@@ -31,9 +31,9 @@ from va_app.knowledge.formats import (
     clean_filename,
     detect_format,
 )
-from va_app.knowledge.parsers import parse
-from va_app.knowledge.service import expire_stale, load_kb
-from va_app.pagination import decode_cursor, encode_cursor
+from va_app.domain.knowledge.parsers import parse
+from va_app.domain.knowledge.service import expire_stale, load_kb
+from va_app.domain.pagination import decode_cursor, encode_cursor
 
 INLINE_MAX_CHUNKS = 48  # about a second of embedding: answer with the document ready
 

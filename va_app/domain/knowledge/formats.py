@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import PurePosixPath
 
-from va_app.errors import InvalidInput
+from va_app.domain.errors import InvalidInput
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_CHUNKS_PER_DOCUMENT = 30_000

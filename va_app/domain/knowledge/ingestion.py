@@ -25,7 +25,7 @@ import numpy as np
 from core import db
 from core.embeddings import get_embedder
 from models.repositories import knowledge as repo
-from va_app.knowledge.chunking import ChunkDraft
+from va_app.domain.knowledge.chunking import ChunkDraft
 
 log = logging.getLogger(__name__)
 

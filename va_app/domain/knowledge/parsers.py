@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, Literal
 
-from va_app.knowledge.formats import FileFormat, UnreadableFile
+from va_app.domain.knowledge.formats import FileFormat, UnreadableFile
 
 log = logging.getLogger(__name__)
 

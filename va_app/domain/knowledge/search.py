@@ -20,11 +20,11 @@ import numpy as np
 from core import db
 from core.embeddings import DEFAULT_MODEL
 from models.repositories import knowledge as repo
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.errors import InvalidInput
-from va_app.knowledge import ingestion
-from va_app.knowledge.service import load_kb
+from va_app.domain.errors import InvalidInput
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
+from va_app.domain.knowledge import ingestion
+from va_app.domain.knowledge.service import load_kb
 
 MAX_K = 50
 MAX_QUERY_CHARS = 2000

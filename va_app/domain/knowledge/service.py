@@ -19,12 +19,12 @@ from core.embeddings import DEFAULT_MODEL, available_models
 from models.base import utcnow
 from models.knowledge import KnowledgeBase
 from models.repositories import knowledge as repo
-from va_app.audit import audit
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.errors import Conflict, InvalidInput, NotFound
-from va_app.knowledge import ingestion
-from va_app.pagination import decode_cursor, encode_cursor
+from va_app.domain.errors import Conflict, InvalidInput, NotFound
+from va_app.domain.identity.audit import audit
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
+from va_app.domain.knowledge import ingestion
+from va_app.domain.pagination import decode_cursor, encode_cursor
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from va_app.agents import service as agents
-from va_app.auth import api_keys
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
+from va_app.domain.agents import service as agents
+from va_app.domain.identity import api_keys
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
 
 PAGE = 200
 

@@ -18,19 +18,19 @@ from typing import Any
 from core import db
 from core.cache import get_redis
 from core.config import get_settings
+from core.events import validate_event
 from core.metrics import BUDGET_REJECTIONS
-from ingest.schemas import validate_event
 from models.repositories import agents as agents_repo
 from models.repositories import api_keys as keys_repo
 from models.repositories import budgets as repo
-from va_app.audit import audit
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.errors import Conflict, InvalidInput, NotFound
-from va_app.events.publisher import publish_events
-from va_app.llm.contracts import Attribution
-from va_app.llm.errors import BudgetExceeded
-from va_app.llm.ledger import (
+from va_app.domain.errors import Conflict, InvalidInput, NotFound
+from va_app.domain.identity.audit import audit
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
+from va_app.domain.ingestion.publisher import publish_events
+from va_app.domain.llm.contracts import Attribution
+from va_app.domain.llm.errors import BudgetExceeded
+from va_app.domain.llm.ledger import (
     NANO,
     Crossing,
     Ledger,

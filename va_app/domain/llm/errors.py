@@ -8,7 +8,7 @@ HTTP statuses (a budget refusal is a 429 with ``Retry-After`` until the period r
 
 from __future__ import annotations
 
-from va_app.errors import InvalidInput, RateLimited, Unavailable
+from va_app.domain.errors import InvalidInput, RateLimited, Unavailable
 
 
 class ProviderError(Exception):

@@ -13,15 +13,15 @@ from dataclasses import dataclass, field, replace
 
 from analytics.queries import llm_costs
 from core import clickhouse
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.errors import InvalidInput
-from va_app.llm import policies
-from va_app.llm.catalog import Deployment, normalize_tier
-from va_app.llm.classifier import classify
-from va_app.llm.contracts import ModelPolicy
-from va_app.llm.errors import NoModelAvailable
-from va_app.llm.router import Router
+from va_app.domain.errors import InvalidInput
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
+from va_app.domain.llm import policies
+from va_app.domain.llm.catalog import Deployment, normalize_tier
+from va_app.domain.llm.classifier import classify
+from va_app.domain.llm.contracts import ModelPolicy
+from va_app.domain.llm.errors import NoModelAvailable
+from va_app.domain.llm.router import Router
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,11 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from va_app.errors import InvalidInput
-from va_app.llm.catalog import LOCAL, TIER_RANK, Deployment, normalize_tier
-from va_app.llm.classifier import classify
-from va_app.llm.contracts import ModelPolicy
-from va_app.llm.errors import NoModelAvailable, UnknownModel
+from va_app.domain.errors import InvalidInput
+from va_app.domain.llm.catalog import LOCAL, TIER_RANK, Deployment, normalize_tier
+from va_app.domain.llm.classifier import classify
+from va_app.domain.llm.contracts import ModelPolicy
+from va_app.domain.llm.errors import NoModelAvailable, UnknownModel
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,15 +27,15 @@ from core.cache import get_redis
 from core.config import Settings, get_settings
 from core.metrics import LLM_CALLS, LLM_COST, LLM_ERRORS, LLM_LATENCY, LLM_TOKENS
 from core.tracing import span
-from va_app.llm import policies
-from va_app.llm.breaker import CircuitBreakers
-from va_app.llm.catalog import LOCAL, Deployment, TenantLLMConfig, Wire, resolve
-from va_app.llm.contracts import Attribution, LLMRequest, LLMResult, StreamChunk
-from va_app.llm.errors import AllModelsFailed, ContextWindowError, ProviderError, TransientError
-from va_app.llm.ledger import Reservation
-from va_app.llm.providers import Provider, ProviderCall, ProviderResponse, default_providers
-from va_app.llm.providers.local import last_user_message
-from va_app.llm.tokens import estimate_messages
+from va_app.domain.llm import policies
+from va_app.domain.llm.breaker import CircuitBreakers
+from va_app.domain.llm.catalog import LOCAL, Deployment, TenantLLMConfig, Wire, resolve
+from va_app.domain.llm.contracts import Attribution, LLMRequest, LLMResult, StreamChunk
+from va_app.domain.llm.errors import AllModelsFailed, ContextWindowError, ProviderError, TransientError
+from va_app.domain.llm.ledger import Reservation
+from va_app.domain.llm.providers import Provider, ProviderCall, ProviderResponse, default_providers
+from va_app.domain.llm.providers.local import last_user_message
+from va_app.domain.llm.tokens import estimate_messages
 
 log = logging.getLogger(__name__)
 ConfigLoader = Callable[[uuid.UUID], Awaitable[TenantLLMConfig]]
@@ -389,9 +389,9 @@ def get_router() -> Router:
     """The process's router (breakers and latency are per process), with DB config and budgets."""
     router = _routers.get(0)
     if router is None:
-        from va_app.llm import tenant_config
-        from va_app.llm.budgets import BudgetGuard
-        from va_app.llm.usage import UsageRecorder
+        from va_app.domain.llm import tenant_config
+        from va_app.domain.llm.budgets import BudgetGuard
+        from va_app.domain.llm.usage import UsageRecorder
 
         router = _routers[0] = Router(
             config_loader=tenant_config.load, budgets=BudgetGuard(), usage=UsageRecorder(), share_latency=True

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.errors import InvalidInput
-from va_app.llm.catalog import normalize_tier
-from va_app.llm.contracts import Attribution, ChatMessage, LLMRequest, LLMResult, ModelPolicy, StreamChunk
-from va_app.llm.router import get_router
+from va_app.domain.errors import InvalidInput
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
+from va_app.domain.llm.catalog import normalize_tier
+from va_app.domain.llm.contracts import Attribution, ChatMessage, LLMRequest, LLMResult, ModelPolicy, StreamChunk
+from va_app.domain.llm.router import get_router
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """A tenant's LLM configuration: stored provider credentials and model overrides/custom models.
 
-Keys are encrypted with ``va_app.auth.secrets.encrypt`` and never leave this module in
-clear except inside a :class:`~va_app.llm.catalog.ProviderCredential` handed to a provider.
+Keys are encrypted with ``va_app.domain.identity.secrets.encrypt`` and never leave this module in
+clear except inside a :class:`~va_app.domain.llm.catalog.ProviderCredential` handed to a provider.
 The router reads the configuration on every call, so it is cached per process for
 ``LLM__TENANT_CONFIG_TTL_S`` seconds (writes through this module invalidate this process's
 copy at once; other processes see the change within the TTL).
@@ -18,12 +18,12 @@ from typing import Any
 from core import db
 from core.config import get_settings
 from models.repositories import llm as repo
-from va_app.audit import audit
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.auth.secrets import decrypt, encrypt
-from va_app.errors import InvalidInput, NotFound
-from va_app.llm.catalog import (
+from va_app.domain.errors import InvalidInput, NotFound
+from va_app.domain.identity.audit import audit
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
+from va_app.domain.identity.secrets import decrypt, encrypt
+from va_app.domain.llm.catalog import (
     LOCAL,
     ModelSpec,
     ProviderCredential,

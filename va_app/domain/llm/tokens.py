@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from va_app.llm.contracts import ChatMessage
+from va_app.domain.llm.contracts import ChatMessage
 
 CHARS_PER_TOKEN = 3
 MESSAGE_OVERHEAD = 4  # role markers and separators per message

@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 
 from core.cache import get_redis
-from va_app.llm.contracts import Attribution
-from va_app.llm.ledger import NANO, period_ids, to_nano
+from va_app.domain.llm.contracts import Attribution
+from va_app.domain.llm.ledger import NANO, period_ids, to_nano
 
 _TTL = {"d": 8 * 86400, "m": 400 * 86400}
 

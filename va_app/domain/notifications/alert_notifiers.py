@@ -1,7 +1,7 @@
 """Alert notifications by Slack and e-mail, next to the hub's webhooks.
 
-Both are notifiers for :func:`va_app.alerts.notify.register_notifier`; the integration hub
-registers them when it starts (``va_app.integrations.lifecycle``).
+Both are notifiers for :func:`va_app.domain.alerts.notify.register_notifier`; the integration hub
+registers them when it starts (``va_app.domain.integrations.lifecycle``).
 
 * **Slack**: every ``slack`` integration the tenant connected posts the alert with
   ``chat.postMessage`` (the hub's Slack connector: same token, same ``api_base``) — severity,
@@ -35,11 +35,11 @@ from pydantic import Field, field_validator
 from core import db
 from core.config import get_settings
 from models.repositories import alerts as alerts_repo
-from va_app.alerts.notify import AlertNotification
-from va_app.integrations import service as hub
-from va_app.integrations.channels import _slack_api
-from va_app.integrations.http import ProviderError
-from va_app.integrations.registry import Connection, ConnectorType, EmptySchema, Schema, register
+from va_app.domain.alerts.notify import AlertNotification
+from va_app.domain.integrations import service as hub
+from va_app.domain.integrations.http import ProviderError
+from va_app.domain.integrations.messaging import _slack_api
+from va_app.domain.integrations.registry import Connection, ConnectorType, EmptySchema, Schema, register
 
 log = logging.getLogger(__name__)
 SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import polars as pl
 
 from analytics.queries import metrics as mq
-from va_app.errors import InvalidInput
+from va_app.domain.errors import InvalidInput
 
 Format = Literal["csv", "parquet", "xlsx", "json", "pdf", "html"]
 FORMATS: tuple[str, ...] = ("csv", "parquet", "xlsx", "json", "pdf", "html")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.config import get_settings
-from va_app.reports.render import RenderedReport
+from va_app.domain.reports.render import RenderedReport
 
 log = logging.getLogger(__name__)
 

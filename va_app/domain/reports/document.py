@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 import polars as pl
 from fpdf import FPDF
 
-from va_app.reports.narrative import fmt
+from va_app.domain.reports.narrative import fmt
 
 MAX_CHARTS = 6
 MAX_TABLE_ROWS = 40

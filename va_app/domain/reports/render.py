@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 from analytics.queries import metrics as mq
 from core import clickhouse
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.errors import InvalidInput
-from va_app.reports import document, formats
-from va_app.reports.definition import FORMATS, ReportDefinition, metric_query, report_frame, totals
-from va_app.reports.narrative import summarise
+from va_app.domain.errors import InvalidInput
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
+from va_app.domain.reports import document, formats
+from va_app.domain.reports.definition import FORMATS, ReportDefinition, metric_query, report_frame, totals
+from va_app.domain.reports.narrative import summarise
 
 
 @dataclass(frozen=True)

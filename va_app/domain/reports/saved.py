@@ -14,12 +14,12 @@ from typing import Any
 from core import db
 from models.reports import SavedReport
 from models.repositories import reports as repo
-from va_app.audit import audit
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
-from va_app.errors import InvalidInput, NotFound
-from va_app.reports.definition import ReportDefinition, validate
-from va_app.reports.render import check_format
+from va_app.domain.errors import InvalidInput, NotFound
+from va_app.domain.identity.audit import audit
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
+from va_app.domain.reports.definition import ReportDefinition, validate
+from va_app.domain.reports.render import check_format
 
 SCHEDULES = ("none", "daily", "weekly")
 # Scheduled reports go out at 06:00 UTC (weekly: on Mondays), covering the range before.

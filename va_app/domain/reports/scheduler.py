@@ -14,10 +14,10 @@ import logging
 
 from core import clickhouse, db
 from models.repositories import reports as repo
-from va_app.reports.definition import ReportDefinition, metric_query
-from va_app.reports.delivery import ReportDelivery, deliver
-from va_app.reports.render import render_sync
-from va_app.reports.saved import next_run
+from va_app.domain.reports.definition import ReportDefinition, metric_query
+from va_app.domain.reports.delivery import ReportDelivery, deliver
+from va_app.domain.reports.render import render_sync
+from va_app.domain.reports.saved import next_run
 
 log = logging.getLogger(__name__)
 DEFAULT_INTERVAL_S = 60.0

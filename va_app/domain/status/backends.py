@@ -17,7 +17,7 @@ from core import cache, clickhouse, db
 from core.bus import get_bus
 from core.config import get_settings
 from models.repositories import platform as platform_repo
-from va_app.auth.principal import Principal
+from va_app.domain.identity.principal import Principal
 
 PROBE_TIMEOUT_S = 3.0
 

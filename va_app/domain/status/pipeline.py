@@ -7,8 +7,8 @@ from typing import Any
 
 from analytics.queries import pipeline as pq
 from core import cache, clickhouse
-from va_app.auth.permissions import Perm
-from va_app.auth.principal import Principal
+from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
 
 LAG_KEY = "va:ingest:lag"
 LAG_TOPICS_KEY = "va:ingest:lag:topics"

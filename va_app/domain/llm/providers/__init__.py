@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from va_app.llm.catalog import Wire
-from va_app.llm.providers.anthropic import AnthropicProvider
-from va_app.llm.providers.base import Provider, ProviderCall, ProviderResponse, StreamEvent
-from va_app.llm.providers.litellm_provider import LiteLLMProvider
-from va_app.llm.providers.local import LocalProvider
-from va_app.llm.providers.openai_compatible import OpenAICompatibleProvider
+from va_app.domain.llm.catalog import Wire
+from va_app.domain.llm.providers.anthropic import AnthropicProvider
+from va_app.domain.llm.providers.base import Provider, ProviderCall, ProviderResponse, StreamEvent
+from va_app.domain.llm.providers.litellm_provider import LiteLLMProvider
+from va_app.domain.llm.providers.local import LocalProvider
+from va_app.domain.llm.providers.openai_compatible import OpenAICompatibleProvider
 
 
 def default_providers() -> dict[Wire, Provider]:

@@ -13,11 +13,11 @@ from typing import Any
 import httpx
 import orjson
 
-from va_app.llm.contracts import ChatMessage
-from va_app.llm.errors import ContentPolicyError, ProviderError
-from va_app.llm.providers.base import ProviderCall, ProviderResponse, StreamEvent
-from va_app.llm.providers.http import client, error_for, transport_error
-from va_app.llm.tokens import estimate_messages, estimate_text
+from va_app.domain.llm.contracts import ChatMessage
+from va_app.domain.llm.errors import ContentPolicyError, ProviderError
+from va_app.domain.llm.providers.base import ProviderCall, ProviderResponse, StreamEvent
+from va_app.domain.llm.providers.http import client, error_for, transport_error
+from va_app.domain.llm.tokens import estimate_messages, estimate_text
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 API_VERSION = "2023-06-01"

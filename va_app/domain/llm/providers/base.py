@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from va_app.llm.catalog import Deployment
-from va_app.llm.contracts import ChatMessage
+from va_app.domain.llm.catalog import Deployment
+from va_app.domain.llm.contracts import ChatMessage
 
 
 @dataclass(frozen=True, slots=True)

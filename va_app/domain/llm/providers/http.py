@@ -11,7 +11,7 @@ import asyncio
 
 import httpx
 
-from va_app.llm.errors import (
+from va_app.domain.llm.errors import (
     BadRequestError,
     ContentPolicyError,
     ContextWindowError,

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from functools import lru_cache
 from typing import Any
 
-from va_app.llm.errors import (
+from va_app.domain.llm.errors import (
     BadRequestError,
     ContentPolicyError,
     ContextWindowError,
@@ -21,8 +21,8 @@ from va_app.llm.errors import (
     RateLimitError,
     TransientError,
 )
-from va_app.llm.providers.base import ProviderCall, ProviderResponse, StreamEvent
-from va_app.llm.tokens import estimate_messages, estimate_text
+from va_app.domain.llm.providers.base import ProviderCall, ProviderResponse, StreamEvent
+from va_app.domain.llm.tokens import estimate_messages, estimate_text
 
 
 @lru_cache(maxsize=1)

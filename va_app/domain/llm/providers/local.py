@@ -13,9 +13,9 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from va_app.llm.contracts import ChatMessage
-from va_app.llm.providers.base import ProviderCall, ProviderResponse, StreamEvent
-from va_app.llm.tokens import CHARS_PER_TOKEN, estimate_messages, estimate_text
+from va_app.domain.llm.contracts import ChatMessage
+from va_app.domain.llm.providers.base import ProviderCall, ProviderResponse, StreamEvent
+from va_app.domain.llm.tokens import CHARS_PER_TOKEN, estimate_messages, estimate_text
 
 NOTHING_KNOWN = (
     "I'm sorry, I don't have information about that. "
