@@ -22,23 +22,30 @@ else
   ok "OS packages present (redis-server, chromium)"
 fi
 
-# 2. Python virtual environment with uv; reinstalled only when pyproject.toml changes.
+# 2. Python virtual environment with uv: exactly the versions pinned (with hashes) in requirements.lock, which
+#    `make lock` re-resolves from pyproject.toml, plus the project itself as an editable install. Re-run only when
+#    requirements.lock or pyproject.toml changes.
 PY=${PYTHON:-python3}
-stamp_src=$(sha256sum pyproject.toml | cut -c1-16)
+UV_VERSION=0.13.9  # the installer itself; uv pip sync keeps it (and pip) in .venv
+stamp_src=$(cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
 stamp=.venv/.installed-$stamp_src
 if [ ! -x .venv/bin/python ]; then
   step "creating .venv"
   "$PY" -m venv .venv
 fi
 if [ ! -f "$stamp" ]; then
-  step "installing Python dependencies (uv)"
-  [ -x .venv/bin/uv ] || .venv/bin/python -m pip install -q --disable-pip-version-check uv
-  .venv/bin/uv pip install --python .venv/bin/python -e '.[dev]'
+  step "installing Python dependencies from requirements.lock (uv)"
+  [ -x .venv/bin/uv ] || .venv/bin/python -m pip install -q --disable-pip-version-check "uv==$UV_VERSION"
+  # sync = install the pinned set and remove anything else; the project is rebuilt so entry points follow pyproject
+  printf -- '-e .\n' | .venv/bin/uv pip sync --python .venv/bin/python --reinstall-package virtualagent \
+    requirements.lock -
+  .venv/bin/python scripts/check_lock.py  # a dependency added to pyproject.toml without `make lock`
+  .venv/bin/uv pip check --python .venv/bin/python -q || { echo "run \`make lock\`" >&2; exit 1; }
   rm -f .venv/.installed-*
   touch "$stamp"
-  ok "Python dependencies installed"
+  ok "Python dependencies installed (requirements.lock)"
 else
-  ok "Python dependencies up to date"
+  ok "Python dependencies up to date (requirements.lock)"
 fi
 
 # 3. bun for Reflex's frontend build, from the npm registry (Reflex would otherwise download it).
