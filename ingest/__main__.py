@@ -1,5 +1,8 @@
 """``python -m ingest``: a standalone ingest worker (one member of the consumer group).
 
+The analytics schema must exist: ``va db upgrade`` applies it before workers start (the
+Helm migrations hook, the compose ``migrate`` service); the worker never creates tables.
+
 SIGTERM/SIGINT finish the batch in hand, acknowledge it, and exit. Metrics are served on
 ``INGEST__METRICS_PORT`` for Prometheus.
 """
@@ -12,7 +15,6 @@ import signal
 
 from prometheus_client import start_http_server
 
-from analytics.schema import apply_schema
 from core.config import get_settings
 from core.logs import configure_logging
 from core.metrics import REGISTRY
@@ -24,7 +26,6 @@ log = logging.getLogger("ingest")
 async def main() -> None:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
-    await asyncio.to_thread(apply_schema)
     if settings.ingest.metrics_port:
         start_http_server(settings.ingest.metrics_port, registry=REGISTRY)
     worker = IngestWorker(settings)

@@ -27,7 +27,7 @@ from core.config import PROJECT_ROOT, get_settings
 from core.logs import configure_logging
 
 app = typer.Typer(help="VirtualAgent: agents, deployments, LLM routing and analytics for many tenants.")
-db_app = typer.Typer(help="Transactional store (PostgreSQL) migrations.")
+db_app = typer.Typer(help="Schema migrations: PostgreSQL (Alembic) and the ClickHouse analytics schema.")
 demo_app = typer.Typer(help="Demo data.")
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
@@ -222,12 +222,27 @@ def _print_status(body: dict[str, Any], as_json: bool) -> None:
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
-    """Apply migrations up to REVISION (default: head)."""
-    from models.migrate import current, upgrade
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="PostgreSQL revision")] = "head",
+    store: Annotated[str, typer.Option(help="all, postgres or clickhouse")] = "all",
+) -> None:
+    """Apply PostgreSQL migrations up to REVISION (default: head) and the ClickHouse schema.
 
-    upgrade(revision)
-    typer.echo(f"database at revision {current()}")
+    The one schema step before any web replica or ingest worker starts (the Helm migrations
+    hook and the compose ``migrate`` service run it), so workers never create tables.
+    """
+    if store not in ("all", "postgres", "clickhouse"):
+        raise typer.BadParameter("store must be all, postgres or clickhouse", param_hint="--store")
+    if store in ("all", "postgres"):
+        from models.migrate import current, upgrade
+
+        upgrade(revision)
+        typer.echo(f"database at revision {current()}")
+    if store in ("all", "clickhouse"):
+        from analytics.schema import apply_schema
+
+        applied = apply_schema()
+        typer.echo(f"analytics schema: {len(applied)} migration(s) applied")
 
 
 @db_app.command("downgrade")

@@ -37,7 +37,6 @@ from va_app.api.routes import integrations as integrations_routes
 from va_app.api.routes import openai_compat as openai_routes
 from va_app.api.routes import webhooks as webhooks_routes
 from va_app.api.routes import widget as widget_routes
-from va_app.domain.conversations import probe as chat_probe
 
 API_PREFIX = "/api/v1"
 
@@ -83,7 +82,6 @@ def build_api() -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(IdempotencyMiddleware)
-    chat_probe.install()  # GET /agents/{id}/health runs a real conversation turn
     app.include_router(health.router)
     app.include_router(_v1_router())
 

@@ -29,7 +29,6 @@ from models.base import utcnow
 from models.repositories import agents as agents_repo
 from va_app.domain.agents import notify, resolver, rollout
 from va_app.domain.agents.deployments import record_transition
-from va_app.domain.conversations import cache as cached_answers
 from va_app.domain.identity.principal import system_principal
 
 log = logging.getLogger(__name__)
@@ -114,7 +113,7 @@ async def _evaluate(tenant_id: uuid.UUID, deployment_id: uuid.UUID, now: dt.date
     if events:
         await resolver.invalidate(tenant_id, agent_id, environment)
         if outcome.action == "rollback":
-            await cached_answers.invalidate_agent(tenant_id, agent_id)  # as a manual rollback does
+            await notify.serving_changed.call_all(tenant_id, agent_id)  # as a manual rollback does
         await notify.publish(tenant_id, events)
     return outcome
 

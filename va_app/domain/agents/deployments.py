@@ -29,7 +29,6 @@ from models.repositories import agents as agents_repo
 from va_app.domain.agents import notify, resolver, rollout
 from va_app.domain.agents.resolver import ENVIRONMENTS
 from va_app.domain.agents.service import load_agent, require_active
-from va_app.domain.conversations import cache as cached_answers
 from va_app.domain.errors import Conflict, InvalidInput
 from va_app.domain.identity.audit import audit
 from va_app.domain.identity.permissions import Perm
@@ -331,7 +330,7 @@ async def deploy(
         )
         info = describe(row)
     await resolver.invalidate(principal.tenant_id, agent_row.id, environment)
-    await cached_answers.invalidate_agent(principal.tenant_id, agent_row.id)  # conversations' caches
+    await notify.serving_changed.call_all(principal.tenant_id, agent_row.id)  # conversations' caches
     await notify.publish(principal.tenant_id, events)
     return info
 
@@ -444,7 +443,7 @@ async def rollback(
             )
         info = describe(row)
     await resolver.invalidate(principal.tenant_id, agent_row.id, environment)
-    await cached_answers.invalidate_agent(principal.tenant_id, agent_row.id)  # conversations' caches
+    await notify.serving_changed.call_all(principal.tenant_id, agent_row.id)  # conversations' caches
     await notify.publish(principal.tenant_id, [event])
     return info
 

@@ -1,9 +1,9 @@
 """``GET /agents/{id}/health``: can this agent answer in this environment right now?
 
 Each check is ``{name, ok, detail}`` with ``ok`` true, false, or null (not run). The chat
-runtime does not exist yet, so the synthetic conversation is a pluggable check: the runtime
-registers a coroutine with :func:`register_synthetic_chat` and it then runs one scripted
-turn against the resolved version. Until then that check reports ``ok: null`` and says why,
+runtime lives in ``conversations`` (which depends on agents), so the synthetic conversation is
+a pluggable check: :mod:`va_app.runtime` sets :data:`synthetic_chat` to the chat probe, which
+runs one scripted turn against the resolved version. Unset, that check reports ``ok: null``,
 and the others check what exists: agent active, deployment serving, version resolvable
 through the real resolver (Redis pins included), model policy valid, knowledge bases present.
 """
@@ -25,18 +25,14 @@ from va_app.domain.agents.deployments import check_environment
 from va_app.domain.agents.service import load_agent
 from va_app.domain.agents.versions import VersionInfo, VersionSpec
 from va_app.domain.errors import DomainError
+from va_app.domain.hooks import Slot
 from va_app.domain.identity.principal import Principal
 
 SyntheticChat = Callable[[uuid.UUID, str, str, VersionInfo], Awaitable[tuple[bool, str]]]
 """``(tenant_id, agent_id, environment, version) -> (ok, detail)``: one scripted turn."""
 
-_synthetic_chat: SyntheticChat | None = None
+synthetic_chat: Slot[SyntheticChat] = Slot("synthetic chat")
 PROBE_CONVERSATION = "va-health-probe"
-
-
-def register_synthetic_chat(check: SyntheticChat | None) -> None:
-    global _synthetic_chat
-    _synthetic_chat = check
 
 
 @dataclass(frozen=True)
@@ -128,13 +124,14 @@ async def _knowledge_check(tenant_id: uuid.UUID, version: VersionInfo) -> Check:
 
 
 async def _synthetic_check(tenant_id: uuid.UUID, agent_id: str, environment: str, version: VersionInfo) -> Check:
-    if _synthetic_chat is None:
+    probe = synthetic_chat.get()
+    if probe is None:
         return Check(
             "synthetic_conversation",
             None,
             "not run: the chat runtime is not part of this build yet; it plugs in via "
-            "va_app.domain.agents.health.register_synthetic_chat",
+            "va_app.domain.agents.health.synthetic_chat",
         )
     started = time.perf_counter()
-    ok, detail = await _synthetic_chat(tenant_id, agent_id, environment, version)
+    ok, detail = await probe(tenant_id, agent_id, environment, version)
     return Check("synthetic_conversation", ok, detail, _ms(started))

@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from core.events import validate_event
+from va_app.domain.hooks import Hooks
 from va_app.domain.ingestion.publisher import publish_events
 
 log = logging.getLogger(__name__)
 TOPIC = "agent.events"
+
+ServingChanged = Callable[[uuid.UUID | str, uuid.UUID | str], Awaitable[None]]
+"""``(tenant_id, agent_id)``: what an agent serves changed (deploy, promotion, rollback)."""
+
+serving_changed: Hooks[ServingChanged] = Hooks("serving change")
+"""In-process receivers of serving changes, run before the bus event goes out: the
+conversation caches forget the agent's answers (plugged in by :mod:`va_app.runtime`)."""
 
 
 @dataclass(frozen=True)

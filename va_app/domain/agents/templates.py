@@ -5,9 +5,9 @@ half-created agent never exists.
 
 Knowledge bases and clones: within one tenant a clone keeps pointing at the same knowledge
 bases (they are tenant-wide). Across tenants the ids would dangle, so they are handed to a
-knowledge cloner that the knowledge module registers with :func:`register_knowledge_cloner`
-(it copies the bases into the target tenant and returns the new ids). Until one is
-registered, cross-tenant clones start without knowledge bases and say so in ``notes``.
+knowledge cloner that :mod:`va_app.runtime` plugs into :data:`knowledge_cloner` (the
+knowledge module's copy: the bases into the target tenant, returning the new ids). Unset,
+cross-tenant clones start without knowledge bases and say so in ``notes``.
 """
 
 from __future__ import annotations
@@ -26,20 +26,15 @@ from va_app.domain.agents import service as agent_service
 from va_app.domain.agents import versions as version_service
 from va_app.domain.agents.template_catalog import TEMPLATES, brand_voice
 from va_app.domain.errors import InvalidInput, NotFound
+from va_app.domain.hooks import Slot
 from va_app.domain.identity.permissions import Perm
 from va_app.domain.identity.principal import Principal
 
 KnowledgeCloner = Callable[[uuid.UUID, uuid.UUID, list[str]], Awaitable[dict[str, str]]]
 """``(source_tenant_id, target_tenant_id, knowledge_base_ids) -> {old_id: new_id}``."""
 
-_knowledge_cloner: KnowledgeCloner | None = None
+knowledge_cloner: Slot[KnowledgeCloner] = Slot("knowledge cloner")
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
-
-
-def register_knowledge_cloner(cloner: KnowledgeCloner | None) -> None:
-    """Hook for the knowledge module: copy knowledge bases when an agent is cloned across tenants."""
-    global _knowledge_cloner
-    _knowledge_cloner = cloner
 
 
 @dataclass(frozen=True)
@@ -189,11 +184,12 @@ async def clone_agent(
     kb_ids: list[str] = list(content["knowledge_base_ids"])
     if cross_tenant and kb_ids:
         assert target_tenant_id is not None
-        if _knowledge_cloner is None:
+        cloner = knowledge_cloner.get()
+        if cloner is None:
             notes.append(f"{len(kb_ids)} knowledge base(s) not copied: no knowledge cloner is registered")
             kb_ids = []
         else:
-            mapping = await _knowledge_cloner(principal.tenant_id, target_tenant_id, kb_ids)
+            mapping = await cloner(principal.tenant_id, target_tenant_id, kb_ids)
             kb_ids = [mapping[k] for k in kb_ids if k in mapping]
             notes.append(f"{len(kb_ids)} knowledge base(s) copied into the target tenant")
     content["knowledge_base_ids"] = kb_ids

@@ -12,7 +12,6 @@ without a schema change.
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import logging
 import urllib.parse
 from collections.abc import Awaitable, Callable
@@ -20,6 +19,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from core.events import validate_event
+from va_app.domain.hooks import Hooks
 from va_app.domain.ingestion.publisher import publish_events
 
 log = logging.getLogger(__name__)
@@ -53,18 +53,8 @@ class AlertNotification:
 
 
 Notifier = Callable[[AlertNotification], Awaitable[None] | None]
-_notifiers: list[Notifier] = []
-
-
-def register_notifier(fn: Notifier) -> Callable[[], None]:
-    """Add a notifier (sync or async); returns a function that removes it again."""
-    _notifiers.append(fn)
-
-    def unregister() -> None:
-        if fn in _notifiers:
-            _notifiers.remove(fn)
-
-    return unregister
+notifiers: Hooks[Notifier] = Hooks("alert notifier")
+register_notifier = notifiers.register  # sync or async; returns a function that removes it again
 
 
 def chart_link(agent_id: str, metric: str, start: dt.datetime, end: dt.datetime) -> str:
@@ -113,10 +103,4 @@ async def deliver(notes: list[AlertNotification]) -> None:
         except Exception:  # the database row is the record; the bus message is a courtesy
             log.exception("could not publish alert events", extra={"count": len(events)})
     for note in notes:
-        for notifier in list(_notifiers):
-            try:
-                result = notifier(note)
-                if inspect.isawaitable(result):
-                    await result
-            except Exception:  # one broken channel must not silence the others
-                log.exception("alert notifier failed", extra={"alert_id": note.alert_id})
+        await notifiers.notify_all(note, extra={"alert_id": note.alert_id})

@@ -34,8 +34,3 @@ async def synthetic_chat(
         return False, f"answered by v{out.version}, expected v{version.number}"
     ok = out.outcome in ("answered", "handoff") and bool(out.reply.strip())
     return ok, f"v{out.version} {out.outcome} via {out.model or '-'} in {out.latency_ms:.0f} ms"
-
-
-def install() -> None:
-    """Plug the probe into ``GET /agents/{id}/health`` (called when the API is built)."""
-    health.register_synthetic_chat(synthetic_chat)

@@ -98,7 +98,7 @@ def _slack_parse(_conn: Connection, req: InboundRequest) -> ParsedWebhook:
     return ParsedWebhook(event_id, ts, [msg])
 
 
-async def _slack_api(conn: Connection, method: str, body: dict[str, Any]) -> dict[str, Any]:
+async def slack_api(conn: Connection, method: str, body: dict[str, Any]) -> dict[str, Any]:
     resp = await http.call(
         "slack",
         "POST",
@@ -116,11 +116,11 @@ async def _slack_reply(conn: Connection, msg: InboundMessage, text: str) -> None
     body: dict[str, Any] = {"channel": msg.thread["channel"], "text": text}
     if msg.thread.get("thread_ts"):
         body["thread_ts"] = msg.thread["thread_ts"]
-    await _slack_api(conn, "chat.postMessage", body)
+    await slack_api(conn, "chat.postMessage", body)
 
 
 async def _slack_test(conn: Connection) -> None:
-    await _slack_api(conn, "auth.test", {})
+    await slack_api(conn, "auth.test", {})
 
 
 # --- WhatsApp Business Cloud API ------------------------------------------------------------

@@ -2,8 +2,6 @@
 
 ``service`` holds the knowledge-base lifecycle, ``documents`` the uploads, ``search`` the
 queries (including :func:`search.retrieve` for the LLM runtime), ``ingestion`` the embedding
-jobs; ``formats``, ``parsers`` and ``chunking`` are pure functions on bytes and text.
+jobs, ``cloning`` the copy that follows an agent cloned into another tenant; ``formats``,
+``parsers`` and ``chunking`` are pure functions on bytes and text.
 """
-
-# Cloning an agent into another tenant copies its knowledge bases (see ``cloning``).
-from va_app.domain.knowledge import cloning as _cloning  # noqa: F401

@@ -1,6 +1,6 @@
 """Knowledge bases travel with an agent cloned into another tenant.
 
-Registered with the agents' template module as its knowledge cloner, so cloning an agent
+Plugged into the agents' template module as its knowledge cloner by :mod:`va_app.runtime`, so cloning an agent
 across tenants (a superadmin action) also copies the bases its version uses, embeddings
 included, instead of leaving the clone with dangling ids.
 """
@@ -11,7 +11,6 @@ import uuid
 
 from core import db
 from models.repositories import knowledge_copy
-from va_app.domain.agents import templates
 
 
 async def clone_knowledge_bases(
@@ -31,10 +30,3 @@ async def clone_knowledge_bases(
             if new_id is not None:
                 mapping[kb_id] = str(new_id)
     return mapping
-
-
-def install() -> None:
-    templates.register_knowledge_cloner(clone_knowledge_bases)
-
-
-install()

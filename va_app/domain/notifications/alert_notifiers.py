@@ -1,7 +1,7 @@
 """Alert notifications by Slack and e-mail, next to the hub's webhooks.
 
-Both are notifiers for :func:`va_app.domain.alerts.notify.register_notifier`; the integration hub
-registers them when it starts (``va_app.domain.integrations.lifecycle``).
+Both are notifiers for :data:`va_app.domain.alerts.notify.notifiers`; :mod:`va_app.runtime`
+registers them while the integration hub runs.
 
 * **Slack**: every ``slack`` integration the tenant connected posts the alert with
   ``chat.postMessage`` (the hub's Slack connector: same token, same ``api_base``) — severity,
@@ -12,25 +12,15 @@ registers them when it starts (``va_app.domain.integrations.lifecycle``).
   is unset) to the rule's ``params.email_to`` plus the ``email_to`` of the tenant's
   ``notifications`` integrations.
 
-``notifications`` is a hub connector type registered here (no credentials): a tenant
-configures where alerts and scheduled reports go with ``POST /api/v1/integrations/connect``
-(``kind: "notifications"``, config ``slack_channel``, ``email_to``, ``min_severity``,
-``transitions``, ``reports``).
+Where alerts go is the tenant's ``notifications`` integration
+(:mod:`va_app.domain.integrations.notifications_connector`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import smtplib
-import ssl
 import uuid
-from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import make_msgid
-from typing import Any, Literal
-
-from pydantic import Field, field_validator
+from typing import Any
 
 from core import db
 from core.config import get_settings
@@ -38,105 +28,13 @@ from models.repositories import alerts as alerts_repo
 from va_app.domain.alerts.notify import AlertNotification
 from va_app.domain.integrations import service as hub
 from va_app.domain.integrations.http import ProviderError
-from va_app.domain.integrations.messaging import _slack_api
-from va_app.domain.integrations.registry import Connection, ConnectorType, EmptySchema, Schema, register
+from va_app.domain.integrations.messaging import slack_api
+from va_app.domain.integrations.notifications_connector import TRANSITIONS, check_address
+from va_app.domain.notifications.email import send_email
 
 log = logging.getLogger(__name__)
 SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
 SEVERITY_EMOJI = {"info": ":information_source:", "warning": ":warning:", "critical": ":rotating_light:"}
-Transition = Literal["firing", "acknowledged", "resolved"]
-TRANSITIONS: tuple[Transition, ...] = ("firing", "acknowledged", "resolved")
-MAX_RECIPIENTS = 50
-
-
-# --- the hub connector type that says where notifications go ---------------------------------
-
-
-class NotificationsConfig(Schema):
-    slack_channel: str = Field(default="", max_length=200, description="e.g. #alerts; via the connected Slack")
-    email_to: list[str] = Field(default_factory=list, max_length=MAX_RECIPIENTS, description="alert recipients")
-    min_severity: Literal["info", "warning", "critical"] = "info"
-    transitions: list[Transition] = Field(default_factory=lambda: list(TRANSITIONS))
-    reports: bool = Field(default=True, description="also e-mail scheduled reports to email_to")
-
-    @field_validator("email_to")
-    @classmethod
-    def _addresses(cls, value: list[str]) -> list[str]:
-        return [check_address(v) for v in value]
-
-
-def check_address(value: str) -> str:
-    """A plain ``local@domain`` address (no display names, no header injection)."""
-    address = value.strip()
-    local, _, domain = address.partition("@")
-    if not local or "." not in domain or any(c in address for c in " \r\n,;<>\"'") or len(address) > 320:
-        raise ValueError(f"'{value}' is not an e-mail address")
-    return address
-
-
-async def _notifications_test(conn: Connection) -> None:
-    if conn.config.get("email_to") and not get_settings().email.enabled:
-        raise ProviderError("email", None, "EMAIL__SMTP_HOST is not set: e-mail is off on this platform")
-
-
-register(
-    ConnectorType(
-        "notifications", "Alert and report notifications", (), EmptySchema, NotificationsConfig, _notifications_test
-    )
-)
-
-
-# --- SMTP ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Attachment:
-    filename: str
-    content: bytes
-    mime: str = "application/octet-stream"
-
-
-def _send_sync(message: EmailMessage) -> None:
-    cfg = get_settings().email
-    host = cfg.smtp_host or ""
-    if cfg.smtp_port == 465:
-        client: smtplib.SMTP = smtplib.SMTP_SSL(
-            host, cfg.smtp_port, timeout=cfg.timeout_s, context=ssl.create_default_context()
-        )
-    else:
-        client = smtplib.SMTP(host, cfg.smtp_port, timeout=cfg.timeout_s)
-    with client:
-        client.ehlo()
-        if cfg.starttls and cfg.smtp_port != 465 and client.has_extn("starttls"):
-            client.starttls(context=ssl.create_default_context())
-            client.ehlo()
-        if cfg.smtp_username:
-            password = cfg.smtp_password.get_secret_value() if cfg.smtp_password else ""
-            client.login(cfg.smtp_username, password)
-        client.send_message(message)
-
-
-async def send_email(to: list[str], subject: str, text: str, attachments: tuple[Attachment, ...] = ()) -> bool:
-    """Send one message to ``to`` (deduplicated); False when e-mail is off or nobody is addressed."""
-    cfg = get_settings().email
-    recipients = sorted({a.lower(): a for a in to}.values())[:MAX_RECIPIENTS]
-    if not cfg.enabled or not recipients:
-        return False
-    message = EmailMessage()
-    message["From"] = cfg.from_address
-    message["To"] = ", ".join(recipients)
-    message["Subject"] = " ".join(subject.split())[:250]  # one line: no header injection
-    message["Message-ID"] = make_msgid(domain="virtualagent.local")
-    message.set_content(text)
-    for item in attachments:
-        maintype, _, subtype = item.mime.partition("/")
-        sub = subtype or "octet-stream"
-        message.add_attachment(item.content, maintype=maintype, subtype=sub, filename=item.filename)
-    await asyncio.to_thread(_send_sync, message)
-    return True
-
-
-# --- alert notifiers -------------------------------------------------------------------------
 
 
 def absolute_link(link: str) -> str:
@@ -237,7 +135,7 @@ async def slack_notifier(note: AlertNotification) -> None:
     body = slack_message(note, channel)
     for conn in slacks:
         try:
-            await _slack_api(conn, "chat.postMessage", body)
+            await slack_api(conn, "chat.postMessage", body)
         except ProviderError as exc:
             log.warning("slack alert failed", extra={"integration_id": str(conn.id), "error": exc.message})
             await hub.record_event(conn, exc.message)
@@ -261,12 +159,4 @@ async def email_notifier(note: AlertNotification) -> None:
     await send_email(to, subject, body)
 
 
-__all__ = [
-    "Attachment",
-    "NotificationsConfig",
-    "email_notifier",
-    "email_text",
-    "send_email",
-    "slack_message",
-    "slack_notifier",
-]
+__all__ = ["email_notifier", "email_text", "slack_message", "slack_notifier"]

@@ -1,7 +1,7 @@
 """Scheduled reports out through the integration hub: e-mail (attachment) and signed webhook.
 
-:func:`hub_delivery` is registered with :func:`va_app.domain.reports.delivery.register_delivery` when
-the hub starts (``va_app.domain.integrations.lifecycle``). For each rendered report:
+:func:`hub_delivery` is registered in :data:`va_app.domain.reports.delivery.deliveries` by
+:mod:`va_app.runtime` while the integration hub runs. For each rendered report:
 
 * **e-mail**: the file attached, to the ``email_to`` of every ``notifications`` integration of
   the tenant whose ``reports`` is true (SMTP settings ``EMAIL__*``; off while unset);
@@ -23,7 +23,7 @@ from typing import Any
 
 from va_app.domain.integrations import outbound
 from va_app.domain.integrations import service as hub
-from va_app.domain.notifications.alert_notifiers import Attachment, send_email
+from va_app.domain.notifications.email import Attachment, send_email
 from va_app.domain.reports.delivery import ReportDelivery, write_to_disk
 
 log = logging.getLogger(__name__)

@@ -7,13 +7,13 @@ written under ``DATA_DIR/reports/<tenant>/`` and logged, so a schedule is never 
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.config import get_settings
+from va_app.domain.hooks import Hooks
 from va_app.domain.reports.render import RenderedReport
 
 log = logging.getLogger(__name__)
@@ -29,18 +29,8 @@ class ReportDelivery:
 
 
 Delivery = Callable[[ReportDelivery], Awaitable[None] | None]
-_deliveries: list[Delivery] = []
-
-
-def register_delivery(fn: Delivery) -> Callable[[], None]:
-    """Add a delivery (sync or async); returns a function that removes it again."""
-    _deliveries.append(fn)
-
-    def unregister() -> None:
-        if fn in _deliveries:
-            _deliveries.remove(fn)
-
-    return unregister
+deliveries: Hooks[Delivery] = Hooks("report delivery")
+register_delivery = deliveries.register  # sync or async; returns a function that removes it again
 
 
 def write_to_disk(item: ReportDelivery) -> Path:
@@ -55,13 +45,7 @@ def write_to_disk(item: ReportDelivery) -> Path:
 
 async def deliver(item: ReportDelivery) -> None:
     """Run every registered delivery; one failing does not stop the others."""
-    if not _deliveries:
+    if not deliveries:
         write_to_disk(item)
         return
-    for fn in list(_deliveries):
-        try:
-            result = fn(item)
-            if inspect.isawaitable(result):
-                await result
-        except Exception:
-            log.exception("report delivery failed", extra={"tenant_id": item.tenant_id, "report": item.name})
+    await deliveries.notify_all(item, extra={"tenant_id": item.tenant_id, "report": item.name})
