@@ -34,14 +34,14 @@ class PostgresToolError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Connection:
+class PostgresTarget:
     """A libpq URL without the password (safe in a process list) and the password apart."""
 
     url: str
     password: str | None
 
     @classmethod
-    def from_sqlalchemy_url(cls, url: str) -> Connection:
+    def from_sqlalchemy_url(cls, url: str) -> PostgresTarget:
         parsed = make_url(url)
         plain = parsed.set(drivername="postgresql", password=None)
         return cls(plain.render_as_string(hide_password=False), parsed.password)
@@ -73,13 +73,13 @@ def tool(name: str) -> Path:
     return Path(found)
 
 
-def _run(args: list[str], conn: Connection) -> None:
+def _run(args: list[str], conn: PostgresTarget) -> None:
     proc = subprocess.run(args, env=conn.env(), capture_output=True, text=True, cwd="/", check=False)
     if proc.returncode != 0:
         raise PostgresToolError(f"{Path(args[0]).name} failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
 
 
-def server_version(conn: Connection) -> str:
+def server_version(conn: PostgresTarget) -> str:
     with conn.connect() as c:
         row = c.execute("SHOW server_version").fetchone()
         return str(row[0]) if row else ""
@@ -99,13 +99,13 @@ def fingerprints(cur: psycopg.Cursor) -> dict[str, dict[str, object]]:
     return out
 
 
-def current_fingerprints(conn: Connection) -> dict[str, dict[str, object]]:
+def current_fingerprints(conn: PostgresTarget) -> dict[str, dict[str, object]]:
     with conn.connect() as c, c.transaction(), c.cursor() as cur:
         return fingerprints(cur)
 
 
 @contextmanager
-def _exported_snapshot(conn: Connection) -> Iterator[tuple[str, psycopg.Cursor]]:
+def _exported_snapshot(conn: PostgresTarget) -> Iterator[tuple[str, psycopg.Cursor]]:
     """A repeatable-read transaction whose snapshot other sessions (pg_dump) can adopt."""
     with conn.connect() as c:
         c.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -119,7 +119,7 @@ def _exported_snapshot(conn: Connection) -> Iterator[tuple[str, psycopg.Cursor]]
             c.execute("ROLLBACK")
 
 
-def dump(conn: Connection, target: Path) -> dict[str, dict[str, object]]:
+def dump(conn: PostgresTarget, target: Path) -> dict[str, dict[str, object]]:
     """Write a custom-format dump to ``target``; return the fingerprints of the same snapshot."""
     with _exported_snapshot(conn) as (snapshot, cur):
         tables = fingerprints(cur)
@@ -138,7 +138,7 @@ def dump(conn: Connection, target: Path) -> dict[str, dict[str, object]]:
     return tables
 
 
-def restore(conn: Connection, source: Path) -> None:
+def restore(conn: PostgresTarget, source: Path) -> None:
     """Replace the database's objects with the dump's, in one transaction (all or nothing)."""
     _run(
         [

@@ -8,18 +8,17 @@ tests the connection against the provider and stores the credentials encrypted; 
 only shows which credential fields are set, never their values.
 
 The connected list merges ``list_integrations`` with ``sync_status`` (last sync, errors,
-backlog) and refreshes itself while the page is open (a background event, I/O outside the
-state lock), like the event pipeline page.
+backlog) and refreshes itself while the page is open (``LiveState``: the reads run outside
+the state lock).
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import re
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any, TypedDict
+from typing import Any, ClassVar, TypedDict
 
 import orjson
 import reflex as rx
@@ -28,10 +27,12 @@ from reflex.event import EventSpec
 from va_app.console import routes
 from va_app.console.states.auth import AuthState, error_text, readable
 from va_app.console.states.formatting import stamp
-from va_app.domain.errors import DomainError, InvalidInput, NotAuthenticated, NotFound
+from va_app.console.states.live import LiveState, failure_text
+from va_app.domain.errors import DomainError, InvalidInput, NotFound
 from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
 from va_app.domain.integrations.catalog import all_types, connector
-from va_app.domain.integrations.http import ProviderError
+from va_app.domain.integrations.http import ConnectorError
 from va_app.domain.integrations.service import connect, disconnect, list_integrations, load_connection, sync_status
 
 REFRESH_S = 10.0
@@ -250,8 +251,11 @@ def _rows(views: list[Any], statuses: list[Any], tests: dict[str, tuple[bool, st
     return rows
 
 
-class IntegrationsState(AuthState):
+class IntegrationsState(LiveState, AuthState):
     """Catalogue, connected integrations with status, and the connect / disconnect dialogs."""
+
+    LIVE_ROUTE: ClassVar[str] = routes.INTEGRATIONS
+    LIVE_INTERVAL_S: ClassVar[float] = REFRESH_S
 
     connectors: rx.Field[list[ConnectorRow]] = rx.field(default_factory=list)
     integrations: rx.Field[list[IntegrationRow]] = rx.field(default_factory=list)
@@ -273,7 +277,6 @@ class IntegrationsState(AuthState):
     pending_name: rx.Field[str] = rx.field("")
 
     _tests: dict[str, tuple[bool, str]] = {}
-    _generation: int = 0
     # Bumped by every connect/disconnect: a background reading that began before one is stale
     # (it would bring a disconnected row back for a few seconds) and is dropped.
     _changes: int = 0
@@ -300,41 +303,25 @@ class IntegrationsState(AuthState):
             self.connectors = _catalogue()
         self.loaded, self.load_error, self.refresh_error = True, "", ""
 
-    @rx.event(background=True)
-    async def start_refresh(self) -> None:
-        """Read the list and its sync status now and every few seconds while the page is open."""
-        async with self:
-            self._generation += 1
-            generation = self._generation
-        while True:
-            async with self:
-                if generation != self._generation or not self.router.url.path.startswith(routes.INTEGRATIONS):
-                    return
-                try:
-                    principal = await self._principal()
-                except NotAuthenticated:
-                    return
-                changes = self._changes
-            try:
-                views, statuses = await self._fetch(principal)
-            except DomainError as exc:
-                async with self:
-                    self.loaded = True
-                    if exc.code == "permission_denied":
-                        self.load_error, self.integrations = error_text(exc), []
-                        return
-                    self.refresh_error = error_text(exc)
-            except Exception as exc:  # database briefly away: say so, keep the last reading
-                async with self:
-                    self.loaded = True
-                    self.refresh_error = (
-                        f"Could not read the integrations ({type(exc).__name__}). Retrying in {REFRESH_S:.0f} s."
-                    )
-            else:
-                async with self:
-                    if changes == self._changes:
-                        self._apply(views, statuses)
-            await asyncio.sleep(REFRESH_S)
+    def _live_begin(self) -> int:
+        return self._changes
+
+    async def _live_read(self, principal: Principal, _begun: int) -> tuple[list[Any], list[Any]]:
+        return await self._fetch(principal)
+
+    def _live_apply(self, reading: tuple[list[Any], list[Any]], begun: int) -> bool:
+        if begun == self._changes:  # no connect or disconnect meanwhile
+            self._apply(*reading)
+        return True
+
+    def _live_failed(self, exc: Exception) -> bool:
+        """A lost permission ends the refresh; a database briefly away keeps the last reading."""
+        self.loaded = True
+        if isinstance(exc, DomainError) and exc.code == "permission_denied":
+            self.load_error, self.integrations = error_text(exc), []
+            return False
+        self.refresh_error = failure_text(exc, "the integrations", REFRESH_S)
+        return True
 
     async def _reload(self, principal: Any) -> None:
         self._changes += 1
@@ -429,7 +416,7 @@ class IntegrationsState(AuthState):
         try:
             await ctype.test_connection(conn)
             ok, result = True, f"Passed, {at} UTC"
-        except ProviderError as exc:
+        except ConnectorError as exc:
             ok, result = False, readable(f"Failed, {at} UTC: {exc.message}")
         except DomainError as exc:
             ok, result = False, f"Failed, {at} UTC: {error_text(exc)}"

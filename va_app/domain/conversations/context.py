@@ -33,7 +33,7 @@ def estimate_tokens(text: str) -> int:
 
 
 @dataclass
-class Turn:
+class ContextTurn:
     role: str  # "user" or "assistant"
     content: str
 
@@ -44,7 +44,7 @@ class Turn:
 
 @dataclass
 class ConversationState:
-    turns: list[Turn] = field(default_factory=list)
+    turns: list[ContextTurn] = field(default_factory=list)
     summary: str = ""
     failed_turns: int = 0  # consecutive turns the knowledge base could not answer
     turn_count: int = 0
@@ -69,7 +69,7 @@ class ConversationState:
     @classmethod
     def from_json(cls, raw: bytes | str) -> ConversationState:
         data = orjson.loads(raw)
-        turns = [Turn(**t) for t in data.pop("turns", [])]
+        turns = [ContextTurn(**t) for t in data.pop("turns", [])]
         return cls(turns=turns, **{k: v for k, v in data.items() if k in _FIELDS})
 
 
@@ -109,7 +109,7 @@ def truncate(state: ConversationState, *, max_tokens: int, max_turns: int) -> Co
         lines = _trim_summary([*lines, line], summary_budget)
     if turns and sum(t.tokens for t in turns) > max_tokens:
         last = turns[-1]
-        turns[-1] = Turn(last.role, last.content[: max(0, (max_tokens - 1) * 4)])
+        turns[-1] = ContextTurn(last.role, last.content[: max(0, (max_tokens - 1) * 4)])
     state.turns = turns
     state.summary = "\n".join(lines)
     return state

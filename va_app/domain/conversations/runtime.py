@@ -28,8 +28,7 @@ from core.tracing import span
 from va_app.domain.agents import resolver
 from va_app.domain.agents.service import load_agent
 from va_app.domain.conversations import cache, context, events, guardrails, intents
-from va_app.domain.conversations.context import ConversationState
-from va_app.domain.conversations.context import Turn as ContextTurn
+from va_app.domain.conversations.context import ContextTurn, ConversationState
 from va_app.domain.conversations.llm import get_router
 from va_app.domain.conversations.pii import StreamMasker, mask_text
 from va_app.domain.conversations.prompt import build_request

@@ -68,7 +68,7 @@ class Limit:
 
 
 @dataclass(frozen=True)
-class Decision:
+class LimitDecision:
     allowed: bool
     limit: int
     remaining: int
@@ -93,7 +93,7 @@ def window_keys(limits: list[Limit], window_index: int, shard: str) -> list[str]
     return keys
 
 
-async def check(limits: list[Limit], now_ms: int | None = None, *, shard: str | None = None) -> Decision:
+async def check(limits: list[Limit], now_ms: int | None = None, *, shard: str | None = None) -> LimitDecision:
     """Count one request against every limit, or none of them when any is exhausted.
 
     ``shard`` (default: the first limit's scope) is the hash tag shared by every key; limits
@@ -107,7 +107,7 @@ async def check(limits: list[Limit], now_ms: int | None = None, *, shard: str | 
     if script is None:
         script = _scripts[id(redis)] = redis.register_script(_SCRIPT)  # EVALSHA after the first call
     allowed, failed, limit_value, remaining, retry_ms, reset_ms = await script(keys=keys, args=args)
-    return Decision(
+    return LimitDecision(
         allowed=bool(allowed),
         limit=int(limit_value),
         remaining=int(remaining),

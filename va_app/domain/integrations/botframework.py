@@ -43,7 +43,7 @@ async def _fetch(metadata_url: str) -> _KeySet:
     try:
         meta = (await http.call("teams", "GET", metadata_url)).json()
         jwks = (await http.call("teams", "GET", str(meta["jwks_uri"]))).json()
-    except (http.ProviderError, KeyError, TypeError, ValueError):
+    except (http.ConnectorError, KeyError, TypeError, ValueError):
         raise WebhookRejected(503, "auth_unavailable", "Bot Framework signing keys are unreachable") from None
     keys: dict[str, jwt.PyJWK] = {}
     endorsements: dict[str, set[str]] = {}
@@ -75,10 +75,10 @@ async def signing_keys(metadata_url: str = METADATA_URL) -> int:
     try:
         found = await _fetch(metadata_url)
     except WebhookRejected as exc:
-        raise http.ProviderError("teams", None, exc.message) from None
+        raise http.ConnectorError("teams", None, exc.message) from None
     _cache[metadata_url] = found
     if not found.keys:
-        raise http.ProviderError("teams", None, "the Bot Framework key set has no RS256 keys")
+        raise http.ConnectorError("teams", None, "the Bot Framework key set has no RS256 keys")
     return len(found.keys)
 
 

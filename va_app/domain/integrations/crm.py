@@ -66,12 +66,12 @@ async def _sf(conn: Connection, method: str, path: str, body: dict[str, Any]) ->
         url = f"{instance}/services/data/{conn.config['api_version']}/{path}"
         try:
             resp = await http.call("salesforce", method, url, json=body, headers={"Authorization": f"Bearer {token}"})
-        except http.ProviderError as exc:
+        except http.ConnectorError as exc:
             if exc.status == 401 and attempt == 0:  # expired token: fetch one and retry once
                 continue
             raise
         return resp.json() if resp.content else {}
-    raise http.ProviderError("salesforce", 401, "token refused")
+    raise http.ConnectorError("salesforce", 401, "token refused")
 
 
 def _fields(params: dict[str, Any]) -> dict[str, Any]:

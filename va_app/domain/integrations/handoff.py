@@ -17,7 +17,7 @@ import orjson
 from core.bus import BusMessage
 from core.cache import get_redis
 from va_app.domain.integrations.catalog import connector
-from va_app.domain.integrations.http import ProviderError
+from va_app.domain.integrations.http import ConnectorError
 from va_app.domain.integrations.registry import Connection
 from va_app.domain.integrations.service import record_event, tenant_connections
 
@@ -64,7 +64,7 @@ async def open_tickets(event: dict[str, Any]) -> list[dict[str, Any]]:
         params = ticket_params(payload.get("details") or {}, str(payload.get("agent_id", "")))
         try:
             result = await connector(conn.kind).actions["create_ticket"](conn, params)  # type: ignore[union-attr]
-        except ProviderError as exc:
+        except ConnectorError as exc:
             await redis.delete(claim)  # let the redelivered batch try again
             await record_event(conn, exc.message)
             raise

@@ -30,7 +30,7 @@ async def close() -> None:
     _clients.clear()
 
 
-class ProviderError(Unavailable):
+class ConnectorError(Unavailable):
     """The provider answered with an error (or not at all); the message is safe to show."""
 
     def __init__(self, provider: str, status: int | None, detail: str) -> None:
@@ -39,11 +39,11 @@ class ProviderError(Unavailable):
 
 
 async def call(provider: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
-    """A request whose failures become :class:`ProviderError` (never the raw exception with headers)."""
+    """A request whose failures become :class:`ConnectorError` (never the raw exception with headers)."""
     try:
         resp = await client().request(method, url, **kwargs)
     except httpx.HTTPError as exc:
-        raise ProviderError(provider, None, type(exc).__name__) from None
+        raise ConnectorError(provider, None, type(exc).__name__) from None
     if resp.status_code >= 400:
-        raise ProviderError(provider, resp.status_code, resp.text)
+        raise ConnectorError(provider, resp.status_code, resp.text)
     return resp

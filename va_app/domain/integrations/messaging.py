@@ -108,7 +108,7 @@ async def slack_api(conn: Connection, method: str, body: dict[str, Any]) -> dict
     )
     data = resp.json()
     if not data.get("ok"):  # Slack answers 200 with ok=false on errors
-        raise http.ProviderError("slack", resp.status_code, str(data.get("error", "not ok")))
+        raise http.ConnectorError("slack", resp.status_code, str(data.get("error", "not ok")))
     return dict(data)
 
 
@@ -345,7 +345,7 @@ async def _teams_test(conn: Connection) -> None:
     await _teams_token(conn)
     if conn.config.get("auth", "bot_framework") == "outgoing_webhook":
         if not conn.credentials.get("security_token"):
-            raise http.ProviderError("teams", None, "outgoing_webhook auth needs a security_token")
+            raise http.ConnectorError("teams", None, "outgoing_webhook auth needs a security_token")
     else:
         await botframework.signing_keys(conn.config.get("openid_metadata_url") or botframework.METADATA_URL)
 

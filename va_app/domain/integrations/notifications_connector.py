@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from core.config import get_settings
-from va_app.domain.integrations.http import ProviderError
+from va_app.domain.integrations.http import ConnectorError
 from va_app.domain.integrations.registry import Connection, ConnectorType, EmptySchema, Schema, register
 
 Transition = Literal["firing", "acknowledged", "resolved"]
@@ -45,7 +45,7 @@ def check_address(value: str) -> str:
 
 async def _notifications_test(conn: Connection) -> None:
     if conn.config.get("email_to") and not get_settings().email.enabled:
-        raise ProviderError("email", None, "EMAIL__SMTP_HOST is not set: e-mail is off on this platform")
+        raise ConnectorError("email", None, "EMAIL__SMTP_HOST is not set: e-mail is off on this platform")
 
 
 register(

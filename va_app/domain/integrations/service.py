@@ -27,7 +27,7 @@ from va_app.domain.identity.permissions import Perm
 from va_app.domain.identity.principal import Principal
 from va_app.domain.identity.secrets import decrypt, encrypt
 from va_app.domain.integrations.catalog import connector
-from va_app.domain.integrations.http import ProviderError
+from va_app.domain.integrations.http import ConnectorError
 from va_app.domain.integrations.registry import Connection, ConnectorType
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ async def connect(
         probe = Connection(uuid.uuid4(), principal.tenant_id, kind, name, conf, creds)
         try:
             await ctype.test_connection(probe)
-        except ProviderError as exc:
+        except ConnectorError as exc:
             raise InvalidInput(f"test_connection failed: {exc.message}") from None
     async with db.session_scope() as session:
         row = await repo.create_integration(
@@ -242,7 +242,7 @@ async def run_action(
         raise PermissionDenied(f"this agent version does not declare the action '{action}' in allowed_actions")
     try:
         result = await fn(conn, params)
-    except ProviderError as exc:
+    except ConnectorError as exc:
         await record_event(conn, exc.message)
         raise Unavailable(exc.message) from None
     await record_event(conn)

@@ -100,7 +100,7 @@ class TenantLLMConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class Deployment:
+class ModelDeployment:
     """A model together with the credentials that reach it; ``id`` keys breakers and latency."""
 
     model: ModelInfo
@@ -257,7 +257,7 @@ def _deployment_id(model: ModelInfo, credential: ProviderCredential, tenant_id: 
     return f"{tenant_id}:{base}" if credential.tenant_owned else base
 
 
-def resolve(settings: Settings, config: TenantLLMConfig, tenant_id: str) -> dict[str, Deployment]:
+def resolve(settings: Settings, config: TenantLLMConfig, tenant_id: str) -> dict[str, ModelDeployment]:
     """The models this tenant can use right now, with the credentials that reach each one."""
     credentials = {**platform_credentials(settings), **config.credentials}
     models = dict(builtin_models())
@@ -270,10 +270,10 @@ def resolve(settings: Settings, config: TenantLLMConfig, tenant_id: str) -> dict
         built = _apply(models.get(spec.name), spec, credentials.get(owner or ""))
         if built is not None:
             models[spec.name] = built
-    out: dict[str, Deployment] = {}
+    out: dict[str, ModelDeployment] = {}
     for name, model in models.items():
         credential = credentials.get(model.provider)
         if name in disabled or credential is None:
             continue
-        out[name] = Deployment(model, credential, _deployment_id(model, credential, tenant_id))
+        out[name] = ModelDeployment(model, credential, _deployment_id(model, credential, tenant_id))
     return out

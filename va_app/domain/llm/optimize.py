@@ -17,7 +17,7 @@ from va_app.domain.errors import InvalidInput
 from va_app.domain.identity.permissions import Perm
 from va_app.domain.identity.principal import Principal
 from va_app.domain.llm import policies
-from va_app.domain.llm.catalog import Deployment, normalize_tier
+from va_app.domain.llm.catalog import ModelDeployment, normalize_tier
 from va_app.domain.llm.classifier import classify
 from va_app.domain.llm.contracts import ModelPolicy
 from va_app.domain.llm.errors import NoModelAvailable
@@ -47,7 +47,7 @@ class OptimizeReport:
     recommendation: str = ""
 
 
-def _price(dep: Deployment, prompt: int, completion: int) -> float:
+def _price(dep: ModelDeployment, prompt: int, completion: int) -> float:
     return dep.model.cost(prompt, completion)
 
 
@@ -125,7 +125,7 @@ async def optimize(
     return replace(report, recommendation=report_text)
 
 
-def _single(dep: Deployment, prompt: int, completion: int, actual: float) -> tuple[float, float, dict[str, float]]:
+def _single(dep: ModelDeployment, prompt: int, completion: int, actual: float) -> tuple[float, float, dict[str, float]]:
     cost = round(_price(dep, prompt, completion), 6)
     return cost, round(actual - cost, 6), {dep.model.name: 1.0}
 

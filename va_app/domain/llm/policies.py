@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from va_app.domain.errors import InvalidInput
-from va_app.domain.llm.catalog import LOCAL, TIER_RANK, Deployment, normalize_tier
+from va_app.domain.llm.catalog import LOCAL, TIER_RANK, ModelDeployment, normalize_tier
 from va_app.domain.llm.classifier import classify
 from va_app.domain.llm.contracts import ModelPolicy
 from va_app.domain.llm.errors import NoModelAvailable, UnknownModel
@@ -22,17 +22,17 @@ from va_app.domain.llm.errors import NoModelAvailable, UnknownModel
 
 @dataclass(frozen=True, slots=True)
 class Selection:
-    candidates: list[Deployment]
+    candidates: list[ModelDeployment]
     degraded_tier: bool = False  # nothing of the required tier is configured; best available used
     complexity: str | None = None
     notes: dict[str, object] = field(default_factory=dict)
 
 
-def worst_case_cost(deployment: Deployment, prompt_tokens: int, max_output: int) -> float:
+def worst_case_cost(deployment: ModelDeployment, prompt_tokens: int, max_output: int) -> float:
     return deployment.model.cost(prompt_tokens, max_output)
 
 
-def _pool(available: dict[str, Deployment], policy: ModelPolicy) -> list[Deployment]:
+def _pool(available: dict[str, ModelDeployment], policy: ModelPolicy) -> list[ModelDeployment]:
     if policy.allowed_models:
         pool = [available[name] for name in policy.allowed_models if name in available]
         if not pool:
@@ -43,7 +43,9 @@ def _pool(available: dict[str, Deployment], policy: ModelPolicy) -> list[Deploym
     return [d for name, d in available.items() if name != LOCAL]
 
 
-def _meeting_tier(pool: list[Deployment], available: dict[str, Deployment], policy: ModelPolicy) -> tuple[list, bool]:
+def _meeting_tier(
+    pool: list[ModelDeployment], available: dict[str, ModelDeployment], policy: ModelPolicy
+) -> tuple[list, bool]:
     required = TIER_RANK[normalize_tier(policy.quality_tier)]
     meeting = [d for d in pool if d.model.tier_rank >= required]
     if meeting:
@@ -57,17 +59,17 @@ def _meeting_tier(pool: list[Deployment], available: dict[str, Deployment], poli
 
 
 def order(
-    candidates: list[Deployment],
+    candidates: list[ModelDeployment],
     policy: ModelPolicy,
     *,
     prompt_tokens: int,
     last_user_message: str,
     latency_of: Callable[[str], float | None],
     rng: random.Random,
-) -> tuple[list[Deployment], str | None]:
+) -> tuple[list[ModelDeployment], str | None]:
     """Sort by the routing policy; returns the order and, for ``complexity``, the label."""
 
-    def price(d: Deployment) -> tuple[float, int, str]:
+    def price(d: ModelDeployment) -> tuple[float, int, str]:
         return (worst_case_cost(d, prompt_tokens, policy.max_output_tokens), d.model.tier_rank, d.model.name)
 
     by_price = sorted(candidates, key=price)
@@ -90,7 +92,7 @@ def order(
 
 
 def select(
-    available: dict[str, Deployment],
+    available: dict[str, ModelDeployment],
     policy: ModelPolicy,
     *,
     forced_model: str | None,
@@ -121,6 +123,6 @@ def select(
     return Selection(ordered, degraded, label)
 
 
-def candidates_for_replay(available: dict[str, Deployment], policy: ModelPolicy) -> Sequence[Deployment]:
+def candidates_for_replay(available: dict[str, ModelDeployment], policy: ModelPolicy) -> Sequence[ModelDeployment]:
     """The candidates a policy would consider, ignoring live health (for cost what-ifs)."""
     return _meeting_tier(_pool(available, policy), available, policy)[0]

@@ -29,7 +29,7 @@ from core.metrics import LLM_CALLS, LLM_COST, LLM_ERRORS, LLM_LATENCY, LLM_TOKEN
 from core.tracing import span
 from va_app.domain.llm import policies
 from va_app.domain.llm.breaker import CircuitBreakers
-from va_app.domain.llm.catalog import LOCAL, Deployment, TenantLLMConfig, Wire, resolve
+from va_app.domain.llm.catalog import LOCAL, ModelDeployment, TenantLLMConfig, Wire, resolve
 from va_app.domain.llm.contracts import Attribution, LLMRequest, LLMResult, StreamChunk
 from va_app.domain.llm.errors import AllModelsFailed, ContextWindowError, ProviderError, TransientError
 from va_app.domain.llm.ledger import Reservation
@@ -65,7 +65,7 @@ class UsagePort(Protocol):
 @dataclass(slots=True)
 class _Plan:
     started: float
-    candidates: list[Deployment]
+    candidates: list[ModelDeployment]
     prompt_estimate: int
     reservation: Reservation | None
     extra: dict[str, object] = field(default_factory=dict)
@@ -104,12 +104,12 @@ class Router:
         self.max_retries = llm.max_retries
         self.retry_base_s = llm.retry_base_s
         self.timeout_s = llm.request_timeout_s
-        self._resolved: dict[uuid.UUID, tuple[TenantLLMConfig, dict[str, Deployment]]] = {}
+        self._resolved: dict[uuid.UUID, tuple[TenantLLMConfig, dict[str, ModelDeployment]]] = {}
         self._last_share = 0.0
         self._share_task: asyncio.Task[None] | None = None
 
     # --- catalog and health ------------------------------------------------------------
-    async def available(self, tenant_id: uuid.UUID) -> dict[str, Deployment]:
+    async def available(self, tenant_id: uuid.UUID) -> dict[str, ModelDeployment]:
         """The tenant's usable models; re-resolved only when its configuration object changes."""
         config = await self.config_loader(tenant_id)
         hit = self._resolved.get(tenant_id)
@@ -197,7 +197,7 @@ class Router:
                 plan.reservation = await self.budgets.reserve(request.attribution, worst)
         return plan
 
-    def _call(self, dep: Deployment, request: LLMRequest) -> ProviderCall:
+    def _call(self, dep: ModelDeployment, request: LLMRequest) -> ProviderCall:
         return ProviderCall(
             deployment=dep,
             messages=request.messages,
@@ -208,7 +208,7 @@ class Router:
             request_id=request.request_id,
         )
 
-    async def _retry_same(self, dep: Deployment, exc: ProviderError, retry: int) -> bool:
+    async def _retry_same(self, dep: ModelDeployment, exc: ProviderError, retry: int) -> bool:
         """Record the failure; sleep and return True when the same deployment deserves another try."""
         self.breakers.record_failure(dep.id, dep.model.name, str(exc), counts=exc.counts_for_breaker)
         if not exc.retryable or retry >= self.max_retries or not self.breakers.available(dep.id):
@@ -222,14 +222,14 @@ class Router:
         return True
 
     @staticmethod
-    def _reorder_after(exc: ProviderError, dep: Deployment, rest: list[Deployment]) -> list[Deployment]:
+    def _reorder_after(exc: ProviderError, dep: ModelDeployment, rest: list[ModelDeployment]) -> list[ModelDeployment]:
         """After a context-window error, models with a larger window go first."""
         if not isinstance(exc, ContextWindowError):
             return rest
         larger = [d for d in rest if d.model.context_window > dep.model.context_window]
         return larger + [d for d in rest if d not in larger]
 
-    def _result(self, plan: _Plan, dep: Deployment, resp: ProviderResponse) -> LLMResult:
+    def _result(self, plan: _Plan, dep: ModelDeployment, resp: ProviderResponse) -> LLMResult:
         first = plan.candidates[0].model.name if plan.candidates else dep.model.name
         extra = dict(plan.extra)
         if plan.errors:
@@ -325,7 +325,7 @@ class Router:
                 return
         raise AllModelsFailed("no model could answer: " + "; ".join(plan.errors[-5:]))
 
-    def _succeeded(self, dep: Deployment, started: float) -> None:
+    def _succeeded(self, dep: ModelDeployment, started: float) -> None:
         self.breakers.record_success(dep.id, dep.model.name, (time.perf_counter() - started) * 1000)
         if self.share_latency and time.monotonic() - self._last_share > LATENCY_SHARE_S:
             self._last_share = time.monotonic()
@@ -365,7 +365,7 @@ class Router:
                 await self.budgets.release(reservation)
 
 
-def _observe(dep: Deployment, started: float, resp: ProviderResponse) -> None:
+def _observe(dep: ModelDeployment, started: float, resp: ProviderResponse) -> None:
     """Prometheus figures of one answered provider call (latency, tokens, cost)."""
     provider, model = dep.model.provider, dep.model.name
     LLM_CALLS.labels(provider, model, "ok").inc()
@@ -375,7 +375,7 @@ def _observe(dep: Deployment, started: float, resp: ProviderResponse) -> None:
     LLM_COST.labels(provider, model).inc(dep.model.cost(resp.prompt_tokens, resp.completion_tokens))
 
 
-def _observe_error(dep: Deployment, started: float, exc: ProviderError) -> None:
+def _observe_error(dep: ModelDeployment, started: float, exc: ProviderError) -> None:
     provider, model = dep.model.provider, dep.model.name
     LLM_CALLS.labels(provider, model, exc.kind).inc()
     LLM_ERRORS.labels(provider, model, exc.kind).inc()

@@ -27,7 +27,7 @@ from core.config import get_settings
 from models.repositories import alerts as alerts_repo
 from va_app.domain.alerts.notify import AlertNotification
 from va_app.domain.integrations import service as hub
-from va_app.domain.integrations.http import ProviderError
+from va_app.domain.integrations.http import ConnectorError
 from va_app.domain.integrations.messaging import slack_api
 from va_app.domain.integrations.notifications_connector import TRANSITIONS, check_address
 from va_app.domain.notifications.email import send_email
@@ -136,7 +136,7 @@ async def slack_notifier(note: AlertNotification) -> None:
     for conn in slacks:
         try:
             await slack_api(conn, "chat.postMessage", body)
-        except ProviderError as exc:
+        except ConnectorError as exc:
             log.warning("slack alert failed", extra={"integration_id": str(conn.id), "error": exc.message})
             await hub.record_event(conn, exc.message)
         else:

@@ -6,13 +6,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from va_app.domain.llm.catalog import Deployment
+from va_app.domain.llm.catalog import ModelDeployment
 from va_app.domain.llm.contracts import ChatMessage
 
 
 @dataclass(frozen=True, slots=True)
 class ProviderCall:
-    deployment: Deployment
+    deployment: ModelDeployment
     messages: tuple[ChatMessage, ...]
     max_tokens: int
     temperature: float
