@@ -114,8 +114,8 @@ def _remove_contents(root: Path) -> None:
             child.unlink(missing_ok=True)
 
 
-def _pg_connection(settings: Settings) -> pg_backup.Connection:
-    return pg_backup.Connection.from_sqlalchemy_url(settings.resolved_database_url)
+def _pg_connection(settings: Settings) -> pg_backup.PostgresTarget:
+    return pg_backup.PostgresTarget.from_sqlalchemy_url(settings.resolved_database_url)
 
 
 def _clickhouse_schema_version(db: str) -> int:
