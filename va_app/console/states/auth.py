@@ -96,9 +96,13 @@ class AuthState(rx.State):
         """
         self._bind_request_context()
         principal = await principal_for_session(self.session_token)
+        self._set_access(principal)
+        return principal
+
+    def _set_access(self, principal: Principal) -> None:
+        """Copy the user's current role and permissions into the vars that decide what pages show."""
         self.role = principal.role
         self.permissions = sorted(p.value for p in principal.permissions)
-        return principal
 
     async def _load_identity(self, principal: Principal) -> None:
         """Copy the account (email, tenant, 2FA) into the vars the header shows."""
