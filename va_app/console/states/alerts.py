@@ -1,21 +1,23 @@
 """State of the alerts page: rules (list, create threshold rules, delete) and alerts
-(state and severity, acknowledge, resolve), refreshed every few seconds in the background."""
+(state and severity, acknowledge, resolve), refreshed every few seconds in the background
+(``LiveState``)."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from typing import TypedDict
+from typing import ClassVar, TypedDict
 
 import reflex as rx
 from reflex.event import EventSpec
 
 from va_app.console import routes
-from va_app.console.states.auth import AuthState, error_text
+from va_app.console.states.auth import AuthState
 from va_app.console.states.formatting import stamp
+from va_app.console.states.live import LiveState, failure_text
 from va_app.domain.alerts import service
-from va_app.domain.alerts.rules import THRESHOLD_METRICS
-from va_app.domain.errors import DomainError, NotAuthenticated
+from va_app.domain.alerts.rules import THRESHOLD_METRICS, RuleView
+from va_app.domain.errors import DomainError
+from va_app.domain.identity.principal import Principal
 
 REFRESH_S = 5.0
 METRIC_CHOICES = list(THRESHOLD_METRICS)
@@ -42,7 +44,16 @@ class AlertRow(TypedDict):
     link: str
 
 
-class AlertsState(AuthState):
+async def _read(principal: Principal) -> tuple[list[RuleView], list[service.AlertView]]:
+    rules = await service.list_rules(principal)
+    alerts, _ = await service.list_alerts(principal, limit=100)
+    return rules, alerts
+
+
+class AlertsState(LiveState, AuthState):
+    LIVE_ROUTE: ClassVar[str] = routes.ALERTS
+    LIVE_INTERVAL_S: ClassVar[float] = REFRESH_S
+
     rules: list[RuleRow] = []
     alerts: list[AlertRow] = []
     error: str = ""
@@ -50,14 +61,11 @@ class AlertsState(AuthState):
     form_op: str = ">"
     form_value: str = "0.05"
     form_severity: str = "warning"
-    _generation: int = 0
 
-    async def _reload(self, principal: object) -> None:
-        rules = await service.list_rules(principal)  # type: ignore[arg-type]
-        alerts, _ = await service.list_alerts(principal, limit=100)  # type: ignore[arg-type]
-        self._apply(rules, alerts)
+    async def _reload(self, principal: Principal) -> None:
+        self._apply(*await _read(principal))
 
-    def _apply(self, rules: list, alerts: list) -> None:
+    def _apply(self, rules: list[RuleView], alerts: list[service.AlertView]) -> None:
         self.rules = [
             RuleRow(
                 id=r.id,
@@ -84,30 +92,17 @@ class AlertsState(AuthState):
             for a in alerts
         ]
 
-    @rx.event(background=True)
-    async def start_refresh(self) -> None:
-        async with self:
-            self._generation += 1
-            generation = self._generation
-        while True:
-            async with self:
-                if generation != self._generation or not self.router.url.path.startswith(routes.ALERTS):
-                    return
-                try:
-                    principal = await self._principal()
-                except NotAuthenticated:
-                    return
-            try:
-                rules = await service.list_rules(principal)
-                alerts, _ = await service.list_alerts(principal, limit=100)
-                error = ""
-            except DomainError as exc:
-                rules, alerts, error = None, None, error_text(exc)
-            async with self:
-                self.error = error
-                if rules is not None and alerts is not None:
-                    self._apply(rules, alerts)
-            await asyncio.sleep(REFRESH_S)
+    async def _live_read(self, principal: Principal, _begun: object) -> tuple[list[RuleView], list[service.AlertView]]:
+        return await _read(principal)
+
+    def _live_apply(self, reading: tuple[list[RuleView], list[service.AlertView]], _begun: object) -> bool:
+        self.error = ""
+        self._apply(*reading)
+        return True
+
+    def _live_failed(self, exc: Exception) -> bool:
+        self.error = failure_text(exc, "the alerts", REFRESH_S)  # the last reading stays
+        return True
 
     @rx.event
     def set_form(self, name: str, value: str) -> None:

@@ -1,17 +1,16 @@
 """State of the live dashboards page (``/analytics``).
 
 The frames stay server-side in backend-only vars (``_live``); the page gets cached plotly
-figures and KPI tiles derived from them, recomputed only when ``revision`` moves. A
-background event refreshes every ``REFRESH_S`` seconds with the queries outside
-``async with self``, like the Overview page. Clicking a chart point drills down into the
-conversation explorer filtered to that bucket or dimension value.
+figures and KPI tiles derived from them, recomputed only when ``revision`` moves. The page
+refreshes itself every ``REFRESH_S`` seconds (``LiveState``: the queries run outside the state
+lock); changing a filter starts a new loop, which replaces the running one. Clicking a chart
+point drills down into the conversation explorer filtered to that bucket or dimension value.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from typing import TypedDict
+from typing import ClassVar, TypedDict
 from urllib.parse import urlencode
 
 import plotly.graph_objects as go
@@ -20,13 +19,15 @@ import reflex as rx
 from reflex.event import EventSpec
 
 from va_app.console import routes
-from va_app.console.states.auth import AuthState, error_text
+from va_app.console.states.auth import AuthState
+from va_app.console.states.live import LiveState, failure_text
 from va_app.domain.agents.lookup import agent_filter_value
 from va_app.domain.dashboards import figures
 from va_app.domain.dashboards.live import LiveDashboard, live_dashboard
 from va_app.domain.dashboards.service import DashboardRequest
-from va_app.domain.errors import DomainError, NotAuthenticated
+from va_app.domain.errors import DomainError
 from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
 from va_app.domain.identity.tenants import platform_tenants
 from va_app.domain.reports.narrative import fmt
 
@@ -74,7 +75,10 @@ def _frame(live: LiveDashboard | None, name: str) -> pl.DataFrame:
     return frame.with_columns(pl.col("dimension").cast(pl.Utf8).replace(live.agent_slugs))
 
 
-class AnalyticsState(AuthState):
+class AnalyticsState(LiveState, AuthState):
+    LIVE_ROUTE: ClassVar[str] = routes.ANALYTICS
+    LIVE_INTERVAL_S: ClassVar[float] = REFRESH_S
+
     range_preset: str = "24h"
     custom_start: str = ""
     custom_end: str = ""
@@ -91,7 +95,6 @@ class AnalyticsState(AuthState):
     revision: int = 0
     updated_at: str = ""
     _live: LiveDashboard | None = None
-    _generation: int = 0
 
     def _request(self) -> DashboardRequest:
         now = dt.datetime.now(dt.UTC)
@@ -129,38 +132,29 @@ class AnalyticsState(AuthState):
             self.custom_start = params["from"].replace("Z", "")[:16]
             self.custom_end = params["to"].replace("Z", "")[:16]
 
-    @rx.event(background=True)
-    async def start_refresh(self) -> None:
-        async with self:
-            self._generation += 1
-            generation = self._generation
-        while True:
-            async with self:
-                if generation != self._generation or not self.router.url.path.startswith(routes.ANALYTICS):
-                    return
-                try:
-                    principal = await self._principal()
-                except NotAuthenticated:
-                    return
-                try:
-                    request, tenant = self._request(), self._tenant_ids.get(self.tenant, self.tenant) or None
-                except ValueError:
-                    request, tenant = None, None
-                    self.error = "The custom range is not a valid date and time."
-            if request is not None:
-                try:
-                    live, error = await live_dashboard(principal, request, tenant), ""
-                except DomainError as exc:
-                    live, error = None, error_text(exc)
-                except Exception as exc:  # analytics store down: say so, keep the last data
-                    live, error = None, f"Could not read analytics ({type(exc).__name__}); retrying."
-                async with self:
-                    self.error, self.loaded = error, True
-                    if live is not None:
-                        self._live = live
-                        self.revision += 1
-                        self.updated_at = dt.datetime.now(dt.UTC).strftime("%H:%M:%S UTC")
-            await asyncio.sleep(REFRESH_S)
+    def _live_begin(self) -> tuple[DashboardRequest, str | None] | None:
+        """The request the filters describe, or None (and a message) for an invalid custom range."""
+        try:
+            return self._request(), self._tenant_ids.get(self.tenant, self.tenant) or None
+        except ValueError:
+            self.error = "The custom range is not a valid date and time."
+            return None
+
+    async def _live_read(self, principal: Principal, begun: tuple[DashboardRequest, str | None]) -> LiveDashboard:
+        request, tenant = begun
+        return await live_dashboard(principal, request, tenant)
+
+    def _live_apply(self, reading: LiveDashboard, _begun: object) -> bool:
+        self.error, self.loaded = "", True
+        self._live = reading
+        self.revision += 1
+        self.updated_at = dt.datetime.now(dt.UTC).strftime("%H:%M:%S UTC")
+        return True
+
+    def _live_failed(self, exc: Exception) -> bool:
+        """The analytics store down: say so, keep the last data."""
+        self.error, self.loaded = failure_text(exc, "analytics", REFRESH_S), True
+        return True
 
     @rx.event
     def set_filter(self, name: str, value: str) -> EventSpec:

@@ -1,8 +1,8 @@
 """State of the LLM & budgets page: spend per budget, breaker health per model, the catalog,
 and the "Add budget" form with a confirmed delete per budget.
 
-Refreshes itself every few seconds while the page is open (a background event, I/O outside
-the state lock), like the event pipeline page. Creating or deleting a budget goes through
+Refreshes itself every few seconds while the page is open (``LiveState``: the reads run
+outside the state lock). Creating or deleting a budget goes through
 ``va_app.domain.llm.budgets`` (which checks ``budgets:write`` and audits) and re-reads the list at
 once; a refresh that started before the change does not overwrite it (``_changes``).
 Budgets name their target by the agent's slug or the key's name (``budget_targets``), looked
@@ -11,10 +11,9 @@ up when the page opens, after a change, and when a budget points at something no
 
 from __future__ import annotations
 
-import asyncio
 import math
 import uuid
-from typing import Any, TypedDict
+from typing import Any, ClassVar, NamedTuple, TypedDict
 
 import reflex as rx
 from reflex.event import EventSpec
@@ -22,6 +21,7 @@ from reflex.event import EventSpec
 from va_app.console import routes
 from va_app.console.states.auth import AuthState, error_text
 from va_app.console.states.formatting import stamp
+from va_app.console.states.live import LiveState, failure_text
 from va_app.domain.errors import DomainError, InvalidInput, NotAuthenticated
 from va_app.domain.identity.permissions import Perm
 from va_app.domain.identity.principal import Principal
@@ -125,6 +125,10 @@ def _unnamed(usage: list[BudgetUsage], labels: dict[str, str]) -> set[str]:
     return refs - labels.keys()
 
 
+def _read_error(exc: Exception) -> str:
+    return failure_text(exc, "budgets or model health", REFRESH_S)
+
+
 def parse_limit(text: str) -> float:
     """The limit typed into the form, in USD."""
     try:
@@ -136,18 +140,31 @@ def parse_limit(text: str) -> float:
     return value
 
 
-def _read_error(exc: Exception) -> str:
-    return f"Could not read budgets or model health ({type(exc).__name__}); retrying in {REFRESH_S:.0f} s."
+class Begun(NamedTuple):
+    """What a refresh round starts from: the change counter, the names known, whether targets were read."""
+
+    changes: int
+    labels: dict[str, str]
+    named: bool
 
 
-class LLMState(AuthState):
+class Reading(NamedTuple):
+    usage: list[BudgetUsage]
+    targets: Targets | None  # read on the first round and when a budget names something new
+    health: list[dict[str, object]]
+    models: list[service.ModelView]
+
+
+class LLMState(LiveState, AuthState):
+    LIVE_ROUTE: ClassVar[str] = routes.LLM
+    LIVE_INTERVAL_S: ClassVar[float] = REFRESH_S
+
     budgets: list[BudgetRow] = []
     health: list[HealthRow] = []
     models: list[ModelRow] = []
     open_circuits: int = 0
     error: str = ""
     loaded: bool = False
-    _generation: int = 0
 
     # the "Add budget" form (shown to roles with budgets:write)
     agent_options: list[Option] = []
@@ -163,6 +180,7 @@ class LLMState(AuthState):
     # ``scope:id`` -> readable target; bumped on every change so an older refresh is dropped
     _labels: dict[str, str] = {}
     _changes: int = 0
+    _named: bool = False  # this loop read the targets at least once (form options, row names)
 
     @rx.var
     def can_write(self) -> bool:
@@ -194,41 +212,32 @@ class LLMState(AuthState):
     def confirm_open(self) -> bool:
         return self.pending_id != ""
 
-    @rx.event(background=True)
-    async def start_refresh(self) -> None:
-        async with self:
-            self._generation += 1
-            generation = self._generation
-        named = False  # targets read at least once (form options, row names)
-        while True:
-            async with self:
-                if generation != self._generation or not self.router.url.path.startswith(routes.LLM):
-                    return
-                try:
-                    principal = await self._principal()
-                except NotAuthenticated:
-                    return
-                changes, labels = self._changes, dict(self._labels)
-            targets: Targets | None = None
-            try:
-                usage = await budgets.usage(principal)
-                if not named or _unnamed(usage, labels):
-                    targets = await budget_targets(principal)
-                health = await service.health(principal)
-                models = await service.list_models(principal)
-                error = ""
-            except DomainError as exc:
-                usage, targets, health, models, error = None, None, [], [], error_text(exc)
-            except Exception as exc:  # Redis or a provider registry down: say so, keep the last reading
-                usage, targets, health, models, error = None, None, [], [], _read_error(exc)
-            async with self:
-                # after a create or delete during this read, the event already showed the newer list
-                current = changes == self._changes
-                if current and targets is not None and usage is not None:
-                    self._apply_targets(targets, usage)
-                self._apply(usage if current else None, health, models, error)
-            named = named or targets is not None
-            await asyncio.sleep(REFRESH_S)
+    def _live_started(self) -> None:
+        self._named = False
+
+    def _live_begin(self) -> Begun:
+        return Begun(self._changes, dict(self._labels), self._named)
+
+    async def _live_read(self, principal: Principal, begun: Begun) -> Reading:
+        usage = await budgets.usage(principal)
+        targets = None
+        if not begun.named or _unnamed(usage, begun.labels):
+            targets = await budget_targets(principal)
+        return Reading(usage, targets, await service.health(principal), await service.list_models(principal))
+
+    def _live_apply(self, reading: Reading, begun: Begun) -> bool:
+        # after a create or delete during this read, the event already showed the newer list
+        current = begun.changes == self._changes
+        if current and reading.targets is not None:
+            self._apply_targets(reading.targets, reading.usage)
+        self._apply(reading.usage if current else None, reading.health, reading.models, "")
+        self._named = self._named or reading.targets is not None
+        return True
+
+    def _live_failed(self, exc: Exception) -> bool:
+        """Redis or a provider registry down: say so, keep the last reading."""
+        self._apply(None, [], [], _read_error(exc))
+        return True
 
     async def _reload(self, principal: Principal) -> None:
         """Re-read budgets and targets now, after a change (inside the event, under the state lock)."""
@@ -236,9 +245,6 @@ class LLMState(AuthState):
         try:
             usage = await budgets.usage(principal)
             targets = await budget_targets(principal)
-        except DomainError as exc:
-            self.error = error_text(exc)
-            return
         except Exception as exc:  # the change is made; the next refresh shows it
             self.error = _read_error(exc)
             return

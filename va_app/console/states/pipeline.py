@@ -1,20 +1,18 @@
 """State of the event pipeline page: backlog per topic, ingest rate, dead letters.
 
-Refreshes itself every few seconds while the page is open (a background event, I/O outside
-the state lock), like the Overview page.
+Refreshes itself every few seconds while the page is open (``LiveState``: the reads run
+outside the state lock).
 """
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any, TypedDict
-
-import reflex as rx
+from typing import Any, ClassVar, TypedDict
 
 from va_app.console import routes
-from va_app.console.states.auth import AuthState, error_text
+from va_app.console.states.auth import AuthState
 from va_app.console.states.formatting import stamp
-from va_app.domain.errors import DomainError, NotAuthenticated
+from va_app.console.states.live import LiveState, failure_text
+from va_app.domain.identity.principal import Principal
 from va_app.domain.status.pipeline import list_dead_letters, pipeline_status
 
 REFRESH_S = 5.0
@@ -44,7 +42,10 @@ class LetterRow(TypedDict):
     raw: str
 
 
-class PipelineState(AuthState):
+class PipelineState(LiveState, AuthState):
+    LIVE_ROUTE: ClassVar[str] = routes.PIPELINE
+    LIVE_INTERVAL_S: ClassVar[float] = REFRESH_S
+
     topics: list[TopicRow] = []
     backlog_total: int = 0
     worker_reporting: bool = False
@@ -55,33 +56,18 @@ class PipelineState(AuthState):
     letters: list[LetterRow] = []
     error: str = ""
     loaded: bool = False
-    _generation: int = 0
 
-    @rx.event(background=True)
-    async def start_refresh(self) -> None:
-        async with self:
-            self._generation += 1
-            generation = self._generation
-        while True:
-            async with self:
-                if generation != self._generation or not self.router.url.path.startswith(routes.PIPELINE):
-                    return
-                try:
-                    principal = await self._principal()
-                except NotAuthenticated:
-                    return
-            try:
-                status = await pipeline_status(principal)
-                letters = await list_dead_letters(principal, 50)
-                error = ""
-            except DomainError as exc:
-                status, letters, error = None, [], error_text(exc)
-            except Exception as exc:  # analytics store down: say so, keep the last reading
-                status, letters = None, []
-                error = f"Could not read the pipeline status ({type(exc).__name__}). Retrying in {REFRESH_S:.0f} s."
-            async with self:
-                self._apply(status, letters, error)
-            await asyncio.sleep(REFRESH_S)
+    async def _live_read(self, principal: Principal, _begun: object) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        return await pipeline_status(principal), await list_dead_letters(principal, 50)
+
+    def _live_apply(self, reading: tuple[dict[str, Any], list[dict[str, Any]]], _begun: object) -> bool:
+        self._apply(*reading, "")
+        return True
+
+    def _live_failed(self, exc: Exception) -> bool:
+        """The analytics store down: say so, keep the last reading."""
+        self._apply(None, [], failure_text(exc, "the pipeline status", REFRESH_S))
+        return True
 
     def _apply(self, status: dict[str, Any] | None, letters: list[dict[str, Any]], error: str) -> None:
         self.loaded = True

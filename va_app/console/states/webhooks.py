@@ -2,17 +2,16 @@
 
 A new subscription's signing secret is held in ``new_secret`` only until its dialog closes,
 like a new API key: the server stores it encrypted and never returns it again. The delivery
-log refreshes itself while the page is open (a background event, I/O outside the state
+log refreshes itself while the page is open (``LiveState``: the reads run outside the state
 lock), so a pending delivery turns delivered or retrying without a reload.
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any, TypedDict
+from typing import Any, ClassVar, TypedDict
 
 import reflex as rx
 from reflex.event import EventSpec
@@ -20,8 +19,10 @@ from reflex.event import EventSpec
 from va_app.console import routes
 from va_app.console.states.auth import AuthState, error_text
 from va_app.console.states.formatting import stamp
-from va_app.domain.errors import DomainError, NotAuthenticated
+from va_app.console.states.live import LiveState, failure_text
+from va_app.domain.errors import DomainError
 from va_app.domain.identity.permissions import Perm
+from va_app.domain.identity.principal import Principal
 from va_app.domain.integrations.outbound import (
     FAMILIES,
     create_subscription,
@@ -120,8 +121,11 @@ def event_types_from(form: dict[str, Any]) -> list[str]:
     return [*chosen, *extra]
 
 
-class WebhooksState(AuthState):
+class WebhooksState(LiveState, AuthState):
     """Subscriptions, the delivery log and its filter, and the create / secret / delete dialogs."""
+
+    LIVE_ROUTE: ClassVar[str] = routes.WEBHOOKS
+    LIVE_INTERVAL_S: ClassVar[float] = REFRESH_S
 
     subscriptions: rx.Field[list[SubscriptionRow]] = rx.field(default_factory=list)
     deliveries: rx.Field[list[DeliveryRow]] = rx.field(default_factory=list)
@@ -138,8 +142,6 @@ class WebhooksState(AuthState):
     pending_id: rx.Field[str] = rx.field("")
     pending_url: rx.Field[str] = rx.field("")
     redelivering_id: rx.Field[str] = rx.field("")
-
-    _generation: int = 0
 
     @rx.var
     def can_write(self) -> bool:
@@ -173,41 +175,25 @@ class WebhooksState(AuthState):
             return self._failed(exc)
         return None
 
-    @rx.event(background=True)
-    async def start_refresh(self) -> None:
-        """Read subscriptions and the delivery log now and every few seconds while the page is open."""
-        async with self:
-            self._generation += 1
-            generation = self._generation
-        while True:
-            async with self:
-                if generation != self._generation or not self.router.url.path.startswith(routes.WEBHOOKS):
-                    return
-                try:
-                    principal = await self._principal()
-                except NotAuthenticated:
-                    return
-                status = self.status_filter
-            try:
-                subs, log = await self._fetch(principal, status)
-            except DomainError as exc:
-                async with self:
-                    self.loaded = True
-                    if exc.code == "permission_denied":
-                        self.load_error, self.subscriptions, self.deliveries = error_text(exc), [], []
-                        return
-                    self.refresh_error = error_text(exc)
-            except Exception as exc:  # database briefly away: say so, keep the last reading
-                async with self:
-                    self.loaded = True
-                    self.refresh_error = (
-                        f"Could not read the webhooks ({type(exc).__name__}). Retrying in {REFRESH_S:.0f} s."
-                    )
-            else:
-                async with self:
-                    if status == self.status_filter:  # the filter did not change meanwhile
-                        self._apply(subs, log)
-            await asyncio.sleep(REFRESH_S)
+    def _live_begin(self) -> str:
+        return self.status_filter
+
+    async def _live_read(self, principal: Principal, begun: str) -> tuple[list[SubscriptionRow], list[DeliveryRow]]:
+        return await self._fetch(principal, begun)
+
+    def _live_apply(self, reading: tuple[list[SubscriptionRow], list[DeliveryRow]], begun: str) -> bool:
+        if begun == self.status_filter:  # the filter did not change meanwhile
+            self._apply(*reading)
+        return True
+
+    def _live_failed(self, exc: Exception) -> bool:
+        """A lost permission ends the refresh; a database briefly away keeps the last reading."""
+        self.loaded = True
+        if isinstance(exc, DomainError) and exc.code == "permission_denied":
+            self.load_error, self.subscriptions, self.deliveries = error_text(exc), [], []
+            return False
+        self.refresh_error = failure_text(exc, "the webhooks", REFRESH_S)
+        return True
 
     @rx.event
     async def set_status_filter(self, value: str) -> EventSpec | None:
