@@ -2,31 +2,33 @@
 
 An upload is validated and chunked during the upload event, so a bad file is refused at once
 with the service's sentence. Small files come back ``ready``; larger ones are embedded in the
-background, and ``watch`` (a background event) re-reads the documents every ``POLL_S``
-seconds until none is pending or processing, holding the state lock only to copy results
-in. A newer watch (another upload, a reload) supersedes an older one through ``_generation``.
+background, and the page re-reads the documents every ``POLL_S`` seconds until none is
+pending or processing (``LiveState``: the reads run outside the state lock; a newer watch,
+after another upload or a reload, replaces the running one). Once they settle it re-reads
+the base's status and chunk count for the header.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
-from typing import Any, TypedDict
+from typing import Any, ClassVar, TypedDict
 
 import reflex as rx
 from reflex.event import EventSpec
 
+from va_app.console import routes
 from va_app.console.states.agent_detail import path_segment
 from va_app.console.states.auth import AuthState, error_text
 from va_app.console.states.formatting import stamp
+from va_app.console.states.live import LiveState
 from va_app.domain.errors import DomainError, NotAuthenticated, NotFound
 from va_app.domain.identity.permissions import Perm
 from va_app.domain.identity.principal import Principal
 from va_app.domain.knowledge.documents import delete_document, list_documents, upload_document
 from va_app.domain.knowledge.formats import MAX_UPLOAD_BYTES, SUPPORTED
 from va_app.domain.knowledge.search import MAX_K, search
-from va_app.domain.knowledge.service import get_knowledge_base
+from va_app.domain.knowledge.service import KnowledgeBaseView, get_knowledge_base
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +81,12 @@ def doc_row(view: Any) -> DocRow:
     )
 
 
-class KnowledgeBaseState(AuthState):
+class KnowledgeBaseState(LiveState, AuthState):
     """The base named in the URL, its documents, the upload in flight and the last search."""
+
+    LIVE_ROUTE: ClassVar[str] = routes.KNOWLEDGE_BASE
+    LIVE_INTERVAL_S: ClassVar[float] = POLL_S
+    LIVE_LIMIT_S: ClassVar[float | None] = WATCH_LIMIT_S
 
     kb_id: rx.Field[str] = rx.field("")
     name: rx.Field[str] = rx.field("")
@@ -102,8 +108,6 @@ class KnowledgeBaseState(AuthState):
     searched: rx.Field[bool] = rx.field(False)
     search_note: rx.Field[str] = rx.field("")
     searching: rx.Field[bool] = rx.field(False)
-
-    _generation: int = 0
 
     @rx.var
     def can_write(self) -> bool:
@@ -146,7 +150,10 @@ class KnowledgeBaseState(AuthState):
                 return None
             return self._failed(exc)
         self.load_error = ""
-        return KnowledgeBaseState.watch if self.busy_count else None
+        if self.busy_count:
+            return KnowledgeBaseState.start_refresh
+        self.watching = False  # Reflex cancels a watch with the page it was started on
+        return None
 
     @rx.event
     def set_upload_progress(self, progress: dict[str, Any]) -> None:
@@ -182,53 +189,45 @@ class KnowledgeBaseState(AuthState):
         self.upload_error = " ".join(errors)
         events: list[Any] = [rx.clear_selected_files(UPLOAD_ID)]
         if self.busy_count:
-            events.append(KnowledgeBaseState.watch)
+            events.append(KnowledgeBaseState.start_refresh)
         return events  # type: ignore[return-value]
 
-    @rx.event(background=True)
-    async def watch(self) -> None:
-        """Re-read the documents every ``POLL_S`` s while any is pending or processing."""
-        async with self:
-            self._generation += 1
-            generation = self._generation
-            self.watching = True
-        waited = 0.0
-        principal: Principal | None = None
-        kb_id = ""
-        while waited < WATCH_LIMIT_S:
-            await asyncio.sleep(POLL_S)
-            waited += POLL_S
-            async with self:
-                if generation != self._generation:
-                    return
-                try:
-                    principal = await self._principal()
-                except NotAuthenticated:
-                    self.watching = False
-                    return
-                kb_id = self.kb_id
-            try:
-                docs, _ = await list_documents(principal, uuid.UUID(kb_id), limit=200)
-            except DomainError:  # deleted meanwhile, or access lost: stop quietly, the next load says why
-                log.info("document watch stopped", extra={"kb_id": kb_id})
-                break
-            async with self:
-                if generation != self._generation or kb_id != self.kb_id:
-                    return
-                self.documents = [doc_row(d) for d in docs]
-                if not self.busy_count:
-                    break
+    def _live_started(self) -> None:
+        self.watching = True
+
+    def _live_stopped(self) -> None:
+        self.watching = False
+
+    def _live_begin(self) -> str:
+        return self.kb_id
+
+    async def _live_read(self, principal: Principal, kb_id: str) -> tuple[list[Any], KnowledgeBaseView | None]:
+        """The documents; once none is busy, the base too (the header's status and chunk count)."""
+        docs, _ = await list_documents(principal, uuid.UUID(kb_id), limit=200)
         view = None
-        if principal is not None:
-            try:  # the header's status and chunk count, once the documents settled
+        if not any(d.status in BUSY for d in docs):
+            try:
                 view = await get_knowledge_base(principal, uuid.UUID(kb_id))
             except DomainError:
                 log.info("knowledge base re-read after the watch failed", extra={"kb_id": kb_id})
-        async with self:
-            if generation == self._generation:
-                self.watching = False
-                if view is not None and kb_id == self.kb_id:
-                    self.status, self.chunk_count = view.status, view.chunk_count
+        return docs, view
+
+    def _live_apply(self, reading: tuple[list[Any], KnowledgeBaseView | None], kb_id: str) -> bool:
+        """Show the documents; keep watching while any is pending or processing."""
+        if kb_id != self.kb_id:  # the tab opened another base meanwhile
+            return False
+        docs, view = reading
+        self.documents = [doc_row(d) for d in docs]
+        if view is not None:
+            self.status, self.chunk_count = view.status, view.chunk_count
+        return any(d.status in BUSY for d in docs)
+
+    def _live_failed(self, exc: Exception) -> bool:
+        """Deleted meanwhile, or access lost: stop quietly, the next load says why."""
+        if isinstance(exc, DomainError):
+            log.info("document watch stopped", extra={"kb_id": self.kb_id})
+            return False
+        return True
 
     @rx.event
     async def remove(self, document_id: str, filename: str) -> EventSpec | None:
