@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from va_app.api.deps import PrincipalDep
-from va_app.api.schemas.agents import (
+from va_app.api.schemas.deployments import (
     AgentHealth,
     DeploymentEventPublic,
     DeploymentEventsPublic,
@@ -16,13 +16,10 @@ from va_app.api.schemas.agents import (
     DeployRequest,
     Environment,
     EnvironmentsPublic,
-    ExperimentCreate,
-    ExperimentPublic,
-    ExperimentsPublic,
-    ExperimentStop,
     PromoteRequest,
     RollbackRequest,
 )
+from va_app.api.schemas.experiments import ExperimentCreate, ExperimentPublic, ExperimentsPublic, ExperimentStop
 from va_app.domain.agents import deployments, experiments, health
 
 router = APIRouter(tags=["agent deployments"])

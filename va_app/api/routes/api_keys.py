@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from va_app.api.deps import PrincipalDep
-from va_app.api.schemas.common import ApiKeyCreate, ApiKeyPublic, ApiKeyRotate, ApiKeysPublic, ApiKeyWithSecret
+from va_app.api.schemas.api_keys import ApiKeyCreate, ApiKeyPublic, ApiKeyRotate, ApiKeysPublic, ApiKeyWithSecret
 from va_app.domain.identity import api_keys
 
 router = APIRouter(prefix="/api-keys", tags=["api keys"])

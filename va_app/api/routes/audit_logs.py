@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from va_app.api.deps import PrincipalDep
-from va_app.api.schemas.common import AuditLogPublic, AuditLogsPublic
+from va_app.api.schemas.audit import AuditLogPublic, AuditLogsPublic
 from va_app.domain.identity.audit import AuditFilter, export_audit_csv, list_audit
 
 router = APIRouter(prefix="/audit-logs", tags=["audit"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from va_app.api.deps import PrincipalDep
-from va_app.api.schemas.common import PermissionsPublic
+from va_app.api.schemas.auth import PermissionsPublic
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

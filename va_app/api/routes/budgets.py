@@ -8,7 +8,7 @@ from dataclasses import asdict
 from fastapi import APIRouter, Response
 
 from va_app.api.deps import PrincipalDep
-from va_app.api.schemas.llm import (
+from va_app.api.schemas.budgets import (
     BudgetCreate,
     BudgetPublic,
     BudgetsPublic,

@@ -10,18 +10,13 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel
 
 from va_app.api.deps import PrincipalDep
+from va_app.api.schemas.conversations import ConversationsPublic
 from va_app.domain.dashboards.explorer import ConversationSearch, conversation_transcript, search_conversations
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
 Outcome = Literal["answered", "handoff", "error", "blocked", "abandoned"]
-
-
-class ConversationsPublic(BaseModel):
-    data: list[dict[str, Any]]
-    count: int
 
 
 @router.get("", response_model=ConversationsPublic, summary="Search conversations (newest activity first)")

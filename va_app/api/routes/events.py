@@ -5,51 +5,15 @@ from __future__ import annotations
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 from core.events import MAX_BATCH
 from va_app.api.deps import PrincipalDep
+from va_app.api.schemas.events import EXAMPLE, IngestAccepted, RejectionPublic
 from va_app.domain.errors import InvalidInput
 from va_app.domain.ingestion.service import ingest_events, normalise_body
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 MAX_BODY_BYTES = 16 * 1024 * 1024
-
-
-class RejectionPublic(BaseModel):
-    index: int
-    reason: str
-
-
-class IngestAccepted(BaseModel):
-    accepted: int
-    rejected: int
-    event_ids: list[str]
-    errors: list[RejectionPublic]
-
-
-EXAMPLE = {
-    "events": [
-        {
-            "type": "conversation.logs",
-            "ts": "2026-11-26T10:00:00Z",
-            "payload": {
-                "agent_id": "aurora-concierge",
-                "version": 2,
-                "conversation_id": "c-123",
-                "channel": "web",
-                "model": "gpt-4o-mini",
-                "provider": "openai",
-                "intent": "check_in_time",
-                "outcome": "answered",
-                "latency_ms": 420,
-                "prompt_tokens": 310,
-                "completion_tokens": 42,
-                "cost_usd": 0.00007,
-            },
-        }
-    ]
-}
 
 
 @router.post(

@@ -7,74 +7,29 @@ missing signature 401, wrong signature 403, malformed 400, outside the replay wi
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
-from pydantic import BaseModel, Field
 
 from va_app.api.deps import PrincipalDep
 from va_app.api.errors import error_body
-from va_app.api.schemas.common import Strict
+from va_app.api.schemas.integrations import (
+    ActionRun,
+    IntegrationConnect,
+    IntegrationPublic,
+    IntegrationsPublic,
+    SyncStatusesPublic,
+    SyncStatusPublic,
+)
 from va_app.domain.conversations.runtime import resolve_agent
 from va_app.domain.integrations import inbound, service
 from va_app.domain.integrations.catalog import all_types
 from va_app.domain.integrations.registry import InboundRequest, WebhookRejected
 
 router = APIRouter(prefix="/integrations", tags=["integrations"])
-
-
-class IntegrationConnect(Strict):
-    kind: str = Field(min_length=1, max_length=50, description="see GET /integrations/types")
-    name: str = Field(min_length=1, max_length=200)
-    credentials: dict[str, Any] = Field(default_factory=dict, description="stored encrypted; never returned")
-    config: dict[str, Any] = Field(default_factory=dict)
-    test: bool = Field(default=True, description="call the provider before saving")
-
-
-class IntegrationPublic(BaseModel):
-    id: str
-    kind: str
-    name: str
-    capabilities: list[str]
-    config: dict[str, Any]
-    credential_fields: list[str]
-    status: str
-    webhook_path: str | None
-    widget_key: str | None
-    created_at: dt.datetime
-
-
-class IntegrationsPublic(BaseModel):
-    data: list[IntegrationPublic]
-    count: int
-
-
-class SyncStatusPublic(BaseModel):
-    id: str
-    kind: str
-    name: str
-    status: str
-    last_sync_at: dt.datetime | None
-    last_event_at: dt.datetime | None
-    events_received: int
-    error_count: int
-    last_error: str | None
-    backlog: int
-
-
-class SyncStatusesPublic(BaseModel):
-    data: list[SyncStatusPublic]
-    count: int
-
-
-class ActionRun(Strict):
-    params: dict[str, Any] = Field(default_factory=dict)
-    agent: str | None = Field(default=None, max_length=200, description="on behalf of this agent ...")
-    version: int | None = Field(default=None, ge=1, description="... whose version must list the action")
 
 
 @router.get("/types", summary="Connector types: credential schema, capabilities, actions")

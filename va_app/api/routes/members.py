@@ -8,7 +8,7 @@ from dataclasses import asdict
 from fastapi import APIRouter, Response
 
 from va_app.api.deps import PrincipalDep
-from va_app.api.schemas.common import MemberInvite, MemberInvited, MemberPublic, MembersPublic, MemberUpdate
+from va_app.api.schemas.members import MemberInvite, MemberInvited, MemberPublic, MembersPublic, MemberUpdate
 from va_app.domain.identity import users
 
 router = APIRouter(prefix="/users", tags=["users"])

@@ -10,63 +10,25 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import asdict
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field
 
 from va_app.api.deps import PrincipalDep
-from va_app.api.schemas.common import Strict
+from va_app.api.schemas.reports import (
+    FormatParam,
+    Granularity,
+    Range,
+    RenderRequest,
+    SavedReportCreate,
+    SavedReportPublic,
+    SavedReportsPublic,
+)
 from va_app.domain.reports import saved
 from va_app.domain.reports.definition import DEFAULT_METRICS, ReportDefinition
 from va_app.domain.reports.render import RenderedReport, render_report
 
 router = APIRouter(prefix="/analytics/reports", tags=["reports"])
-FormatParam = Literal["csv", "parquet", "xlsx", "json", "pdf", "html"]
-Granularity = Literal["minute", "5min", "hour", "day", "week", "total"]
-
-
-class ReportSpec(Strict):
-    title: str = Field(default="Conversation report", min_length=1, max_length=200)
-    metrics: list[str] = Field(default_factory=lambda: list(DEFAULT_METRICS), min_length=1, max_length=20)
-    dimensions: list[str] = Field(default_factory=list, max_length=1)
-    filters: dict[str, str | int] = Field(default_factory=dict, max_length=10)
-    range: Literal["1h", "24h", "7d", "30d"] = "24h"
-    start: dt.datetime | None = None
-    end: dt.datetime | None = None
-    granularity: Granularity = "hour"
-
-    def definition(self) -> ReportDefinition:
-        return ReportDefinition.from_dict(self.model_dump())
-
-
-class RenderRequest(ReportSpec):
-    format: FormatParam = "csv"
-
-
-class SavedReportCreate(Strict):
-    name: str = Field(min_length=1, max_length=200)
-    definition: ReportSpec = Field(default_factory=ReportSpec)
-    format: FormatParam = "pdf"
-    schedule: Literal["none", "daily", "weekly"] = "none"
-
-
-class SavedReportPublic(BaseModel):
-    id: str
-    name: str
-    definition: dict[str, Any]
-    format: str
-    schedule: str
-    next_run_at: dt.datetime | None
-    last_run_at: dt.datetime | None
-    last_status: str
-    created_by: str
-    created_at: dt.datetime
-
-
-class SavedReportsPublic(BaseModel):
-    data: list[SavedReportPublic]
-    count: int
 
 
 def _file(report: RenderedReport) -> Response:
@@ -88,7 +50,7 @@ async def get_report(
     format: FormatParam = "csv",
     metrics: Annotated[str | None, Query(max_length=500, description="comma-separated KPIs")] = None,
     dimension: Annotated[str | None, Query(max_length=20, description="agent, version, model, channel…")] = None,
-    range: Literal["1h", "24h", "7d", "30d"] = "24h",
+    range: Range = "24h",
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
     granularity: Granularity = "hour",

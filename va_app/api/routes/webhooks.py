@@ -2,63 +2,23 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from dataclasses import asdict
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field
 
 from va_app.api.deps import PrincipalDep
-from va_app.api.schemas.common import Strict
+from va_app.api.schemas.webhooks import (
+    DeliveriesPublic,
+    DeliveryPublic,
+    SubscriptionCreate,
+    SubscriptionPublic,
+    SubscriptionsPublic,
+)
 from va_app.domain.integrations import outbound
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
-
-
-class SubscriptionCreate(Strict):
-    url: str = Field(min_length=8, max_length=2000)
-    event_types: list[Annotated[str, Field(max_length=100)]] = Field(
-        min_length=1, max_length=50, description="conversation, agent, alert, budget (families or exact types) or *"
-    )
-
-
-class SubscriptionPublic(BaseModel):
-    id: str
-    url: str
-    event_types: list[str]
-    is_active: bool
-    consecutive_failures: int
-    disabled_reason: str | None
-    last_success_at: dt.datetime | None
-    created_at: dt.datetime
-    secret: str | None = Field(default=None, description="signing secret: only in the create answer")
-
-
-class SubscriptionsPublic(BaseModel):
-    data: list[SubscriptionPublic]
-    count: int
-
-
-class DeliveryPublic(BaseModel):
-    id: str
-    subscription_id: str
-    event_id: str
-    event_type: str
-    status: str
-    attempts: int
-    response_status: int | None
-    response_ms: float | None
-    next_attempt_at: dt.datetime | None
-    delivered_at: dt.datetime | None
-    last_error: str | None
-    created_at: dt.datetime
-
-
-class DeliveriesPublic(BaseModel):
-    data: list[DeliveryPublic]
-    count: int
 
 
 @router.post("/subscriptions", status_code=201, response_model=SubscriptionPublic, summary="Subscribe a URL")

@@ -6,23 +6,12 @@ Embed: ``<script src="https://<host>/api/v1/widget.js" data-key="vaw_..."></scri
 from __future__ import annotations
 
 from fastapi import APIRouter, Header, Request, Response
-from pydantic import BaseModel, Field
 
-from va_app.api.schemas.common import Strict
+from va_app.api.schemas.widget import WidgetMessage, WidgetReplyPublic
 from va_app.domain.errors import RateLimited
 from va_app.domain.integrations import widget
 
 router = APIRouter(tags=["widget"])
-
-
-class WidgetMessage(Strict):
-    message: str = Field(min_length=1, max_length=4000)
-    session_id: str = Field(min_length=8, max_length=200, description="random per browser, kept by the script")
-
-
-class WidgetReplyPublic(BaseModel):
-    reply: str
-    conversation_id: str
 
 
 def _cors(origin: str) -> dict[str, str]:

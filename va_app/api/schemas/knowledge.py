@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
+from pydantic.dataclasses import dataclass
 
-from va_app.api.schemas.common import Strict
+from va_app.api.schemas.common import Page, Strict
+from va_app.domain.knowledge.documents import DocumentView
+from va_app.domain.knowledge.service import KnowledgeBaseView
 
 DocumentStatus = Literal["pending", "processing", "ready", "failed"]
 
@@ -30,45 +32,24 @@ class KnowledgeBaseReindex(Strict):
     embedding_model: str | None = Field(default=None, max_length=100, description="default: keep the current model")
 
 
-class KnowledgeBasePublic(BaseModel):
-    id: str
-    name: str
-    description: str
-    embedding_model: str
+@dataclass(frozen=True)
+class KnowledgeBasePublic(KnowledgeBaseView):
     status: Literal["ready", "indexing"]
-    progress: float = Field(description="0..1 over the documents being embedded; 1 when none are")
-    document_count: int
-    chunk_count: int
-    failed_documents: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    progress: Annotated[float, Field(description="0..1 over the documents being embedded; 1 when none are")]
 
 
-class KnowledgeBasesPublic(BaseModel):
-    data: list[KnowledgeBasePublic]
-    count: int
-    next_cursor: str | None
+class KnowledgeBasesPublic(Page[KnowledgeBasePublic]):
+    pass
 
 
-class DocumentPublic(BaseModel):
-    id: str
-    knowledge_base_id: str
-    filename: str
-    content_type: str
-    size_bytes: int
+@dataclass(frozen=True)
+class DocumentPublic(DocumentView):
     status: DocumentStatus
-    progress: float = Field(description="0..1 of the chunks embedded")
-    chunk_count: int
-    embedding_model: str | None
-    error: str | None
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    progress: Annotated[float, Field(description="0..1 of the chunks embedded")]
 
 
-class DocumentsPublic(BaseModel):
-    data: list[DocumentPublic]
-    count: int
-    next_cursor: str | None
+class DocumentsPublic(Page[DocumentPublic]):
+    pass
 
 
 class SearchRequest(Strict):

@@ -1,34 +1,31 @@
-"""Wire schemas of the LLM routing and budget routes."""
+"""Wire schemas of ``/llm``: models and prices, raw queries, cost what-ifs, provider keys."""
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, model_validator
+from pydantic.dataclasses import dataclass
 
-from va_app.api.schemas.common import Strict
+from va_app.api.schemas.common import Listing, Strict
+from va_app.domain.llm.optimize import OptimizeReport, PolicyEstimate
+from va_app.domain.llm.service import ModelView
+from va_app.domain.llm.tenant_config import ProviderView
 
 Tier = Literal["basic", "standard", "high", "economy", "premium"]
 Routing = Literal["cheapest", "complexity", "latency", "weighted"]
 
 
-class ModelPublic(BaseModel):
-    name: str
-    provider: str
-    tier: str
-    context_window: int
-    max_output_tokens: int
-    input_per_1k: float = Field(description="USD per 1 000 prompt tokens")
-    output_per_1k: float = Field(description="USD per 1 000 completion tokens")
-    capabilities: list[str]
-    source: str = Field(description="builtin, override (tenant price/tier) or custom (tenant's own model)")
-    state: str = Field(description="circuit breaker: closed, open or half_open")
+@dataclass(frozen=True)
+class ModelPublic(ModelView):
+    input_per_1k: Annotated[float, Field(description="USD per 1 000 prompt tokens")]
+    output_per_1k: Annotated[float, Field(description="USD per 1 000 completion tokens")]
+    source: Annotated[str, Field(description="builtin, override (tenant price/tier) or custom (tenant's own model)")]
+    state: Annotated[str, Field(description="circuit breaker: closed, open or half_open")]
 
 
-class ModelsPublic(BaseModel):
-    data: list[ModelPublic]
-    count: int
+class ModelsPublic(Listing[ModelPublic]):
+    pass
 
 
 class MessageIn(Strict):
@@ -91,25 +88,18 @@ class OptimizeRequest(Strict):
     weights: dict[str, float] = Field(default_factory=dict)
 
 
-class PolicyEstimatePublic(BaseModel):
-    policy: str
-    estimated_cost_usd: float | None
-    savings_usd: float | None
-    models: dict[str, float]
-    note: str
+# The domain's trailing defaults are always filled in an answer: required on the wire
+# (``Field()`` without a default: a bare annotation would inherit the dataclass default).
+@dataclass(frozen=True)
+class PolicyEstimatePublic(PolicyEstimate):
+    note: str = Field()
 
 
-class OptimizeResponse(BaseModel):
-    days: int
-    start: dt.datetime
-    end: dt.datetime
-    calls: int
-    prompt_tokens: int
-    completion_tokens: int
-    actual_cost_usd: float
-    by_model: list[dict[str, object]]
-    policies: list[PolicyEstimatePublic]
-    recommendation: str
+@dataclass(frozen=True)
+class OptimizeResponse(OptimizeReport):
+    # a new list of the wire type: list is invariant, but nothing appends to an answer
+    policies: list[PolicyEstimatePublic] = Field()  # type: ignore[assignment]
+    recommendation: str = Field()
 
 
 class HealthPublic(BaseModel):
@@ -139,52 +129,10 @@ class ProviderPut(Strict):
     )
 
 
-class ProviderPublic(BaseModel):
-    provider: str
-    wire: str
-    base_url: str | None
-    has_api_key: bool
-    models: list[str]
+@dataclass(frozen=True)
+class ProviderPublic(ProviderView):
+    pass
 
 
-class ProvidersPublic(BaseModel):
-    data: list[ProviderPublic]
-    count: int
-
-
-class BudgetCreate(Strict):
-    scope: Literal["tenant", "key", "agent"] = "tenant"
-    scope_id: str | None = Field(default=None, max_length=64, description="API key id or agent id")
-    period: Literal["daily", "monthly"] = "monthly"
-    limit_usd: float = Field(ge=0, le=10_000_000)
-    hard: bool = Field(default=True, description="hard: refuse calls that would exceed it; soft: alert only")
-
-
-class BudgetPublic(BaseModel):
-    id: str
-    scope: str
-    scope_id: str | None
-    period: str
-    limit_usd: float
-    hard: bool
-    created_at: dt.datetime
-
-
-class BudgetsPublic(BaseModel):
-    data: list[BudgetPublic]
-    count: int
-
-
-class BudgetUsagePublic(BaseModel):
-    budget: BudgetPublic
-    period_id: str
-    spent_usd: float
-    reserved_usd: float
-    remaining_usd: float
-    percent: float
-    resets_at: dt.datetime
-
-
-class BudgetsUsagePublic(BaseModel):
-    data: list[BudgetUsagePublic]
-    totals: dict[str, dict[str, object]] = Field(description="today/month: calls, tokens, cost and cost by dimension")
+class ProvidersPublic(Listing[ProviderPublic]):
+    pass

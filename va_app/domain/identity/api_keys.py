@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import orjson
@@ -39,23 +39,42 @@ class CreatedKey:
     secret: str  # the whole ``va_<prefix>_<secret>``; returned once, never stored
 
 
-def describe(key: ApiKey) -> dict[str, Any]:
+@dataclass(frozen=True)
+class KeyDescription:
     """What may be shown about a key: never its secret or hash."""
-    now = utcnow()
-    return {
-        "id": str(key.id),
-        "name": key.name,
-        "prefix": key.prefix,
-        "role": key.role,
-        "allowed_agents": key.allowed_agents,
-        "rate_limit_per_minute": key.rate_limit_per_minute,
-        "created_at": key.created_at,
-        "last_used_at": key.last_used_at,
-        "expires_at": key.expires_at,
-        "revoked_at": key.revoked_at,
-        "rotated_grace_until": key.previous_valid_until,
-        "is_stale": key.created_at is not None and now - key.created_at > STALE_AFTER,
-    }
+
+    id: str
+    name: str
+    prefix: str
+    role: str
+    allowed_agents: list[str] | None
+    rate_limit_per_minute: int | None
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    rotated_grace_until: dt.datetime | None
+    is_stale: bool
+
+
+def describe(key: ApiKey) -> dict[str, Any]:
+    """A ``KeyDescription`` as a dict (the API's answer and the audit entry's before/after)."""
+    return asdict(
+        KeyDescription(
+            id=str(key.id),
+            name=key.name,
+            prefix=key.prefix,
+            role=key.role,
+            allowed_agents=key.allowed_agents,
+            rate_limit_per_minute=key.rate_limit_per_minute,
+            created_at=key.created_at,
+            last_used_at=key.last_used_at,
+            expires_at=key.expires_at,
+            revoked_at=key.revoked_at,
+            rotated_grace_until=key.previous_valid_until,
+            is_stale=key.created_at is not None and utcnow() - key.created_at > STALE_AFTER,
+        )
+    )
 
 
 async def create_api_key(
