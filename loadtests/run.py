@@ -38,7 +38,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks._chat_env import backends, create_agent, new_tenant  # noqa: E402
-from tests.integration.chat_setup import FAQ  # noqa: E402
+from tests.chat_setup import FAQ  # noqa: E402
 
 MODEL = "gpt-4o-mini"  # a catalog model served by the fake provider (OpenAI wire)
 SLUG = "aurelia-loadtest"

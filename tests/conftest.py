@@ -3,6 +3,9 @@
 Markers say which backend a test may touch (``postgres``, ``redis``, ``clickhouse``,
 ``kafka``, ``browser``). A test without the marker cannot reach that backend by accident:
 its client factory raises :class:`BackendBlockedError` for the duration of the test.
+
+Browser tests (``tests/e2e``) run last, whatever order the paths were given in: their console
+app keeps running (and evaluating alerts) until the session ends.
 """
 
 from __future__ import annotations
@@ -14,20 +17,28 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from core.config import get_settings
 from core.services import EmbeddedPostgres, EmbeddedRedis, free_port, port_open
+from tests.api_client import asgi_client
 
 ROOT = Path(__file__).resolve().parent.parent
+E2E = Path(__file__).resolve().parent / "e2e"
 BACKEND_MARKERS = ("postgres", "redis", "clickhouse", "kafka")
 
 
 class BackendBlockedError(RuntimeError):
     """Raised when a test reaches a backend it did not declare with a marker."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last (stable: everything else keeps its collection order)."""
+    items.sort(key=lambda item: item.path.is_relative_to(E2E))
 
 
 @pytest.fixture(scope="session")
@@ -142,3 +153,10 @@ def _backend_access(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPa
         import core.clickhouse
 
         monkeypatch.setattr(core.clickhouse, "get_client", _blocked("clickhouse"))
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the real ASGI app; the backends are the ones the test is marked for."""
+    async with asgi_client() as client:
+        yield client

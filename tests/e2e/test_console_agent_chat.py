@@ -18,9 +18,9 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from tests.chat_setup import hotel_agent
 from tests.e2e.browser import signed_in_page
 from tests.factories import create_tenant
-from tests.integration.chat_setup import hotel_agent
 from va_app.console import routes
 
 PASSWORD = "try-it-owner-password"

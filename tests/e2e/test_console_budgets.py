@@ -11,10 +11,10 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from tests.api_client import bearer
+from tests.chat_setup import API
 from tests.e2e.browser import signed_in_page
 from tests.factories import TenantFixture, create_tenant
-from tests.integration.chat_setup import API
-from tests.integration.conftest import bearer
 
 pytestmark = pytest.mark.browser
 PASSWORD = "budgets-owner-pw"

@@ -13,9 +13,9 @@ import httpx
 import pytest
 from playwright.async_api import Browser, expect
 
+from tests.chat_setup import API, hotel_agent
 from tests.e2e.browser import signed_in_page
 from tests.factories import create_tenant
-from tests.integration.chat_setup import API, hotel_agent
 from va_app.console import routes
 
 PASSWORD = "every-page-owner-pw"
