@@ -6,11 +6,15 @@ One async client (connection pool) per process and event loop, created lazily.
 from __future__ import annotations
 
 import asyncio
+import inspect
+from collections.abc import Awaitable
+from typing import TypeVar
 
 import redis.asyncio as aioredis
 
 from core.config import get_settings
 
+_T = TypeVar("_T")
 _clients: dict[int, aioredis.Redis] = {}
 
 
@@ -28,6 +32,14 @@ def get_redis() -> aioredis.Redis:
         )
         _clients[loop_id] = client
     return client
+
+
+async def awaited(reply: Awaitable[_T] | _T) -> _T:
+    """The reply of a command of the async client: redis-py annotates each command for the sync
+    and the async client at once (``Awaitable[dict] | dict``), which a bare ``await`` rejects."""
+    if inspect.isawaitable(reply):
+        return await reply
+    return reply
 
 
 async def ping() -> str:

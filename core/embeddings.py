@@ -176,7 +176,8 @@ class OnnxEmbedder:
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        unit: np.ndarray = pooled / np.clip(norms, 1e-12, None)  # numpy types axis reductions as Any
+        return unit.astype(np.float32)
 
     def count_tokens(self, text: str) -> int:
         """WordPiece tokens including [CLS]/[SEP] (before truncation), for chunk sizing."""

@@ -21,11 +21,22 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SpanExporter
     from opentelemetry.trace import Link, Span, Tracer
 
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
-_state: dict[str, Any] = {"checked": False, "tracer": None, "provider": None}
+
+
+class _State:
+    """Whether the environment was read, and the installed provider and tracer (None when off)."""
+
+    checked: bool = False
+    tracer: Tracer | None = None
+    provider: TracerProvider | None = None
+
+
+_state = _State()
 
 
 def _env_endpoint() -> str | None:
@@ -41,7 +52,7 @@ def setup_tracing(
     ``simple=True`` so spans are exported synchronously). Without an exporter and without an
     endpoint in the environment, tracing stays off.
     """
-    _state["checked"] = True
+    _state.checked = True
     if exporter is None and not _env_endpoint():
         return False
     from opentelemetry.sdk.resources import Resource
@@ -55,27 +66,27 @@ def setup_tracing(
     name = service_name or os.environ.get("OTEL_SERVICE_NAME") or "virtualagent"
     provider = TracerProvider(resource=Resource.create({"service.name": name}))
     provider.add_span_processor(SimpleSpanProcessor(exporter) if simple else BatchSpanProcessor(exporter))
-    if _state["provider"] is not None:
+    if _state.provider is not None:
         with contextlib.suppress(Exception):
-            _state["provider"].shutdown()
-    _state["provider"] = provider
-    _state["tracer"] = provider.get_tracer("virtualagent")
+            _state.provider.shutdown()
+    _state.provider = provider
+    _state.tracer = provider.get_tracer("virtualagent")
     return True
 
 
 def shutdown_tracing() -> None:
     """Flush and switch tracing off (end of a process, or between tests)."""
-    provider = _state["provider"]
-    _state.update(tracer=None, provider=None, checked=False)
+    provider = _state.provider
+    _state.tracer, _state.provider, _state.checked = None, None, False
     if provider is not None:
         with contextlib.suppress(Exception):
             provider.shutdown()
 
 
 def _tracer() -> Tracer | None:
-    if not _state["checked"]:
+    if not _state.checked:
         setup_tracing()
-    return _state["tracer"]
+    return _state.tracer
 
 
 def enabled() -> bool:
@@ -127,7 +138,7 @@ def server_span(name: str, traceparent: str | None = None, **attrs: Any) -> Iter
 
 def current_traceparent() -> str | None:
     """The W3C ``traceparent`` of the active span, for a bus message envelope; None when off."""
-    if _state["tracer"] is None:
+    if _state.tracer is None:
         return None
     from opentelemetry import trace
 
@@ -139,7 +150,7 @@ def current_traceparent() -> str | None:
 
 def current_trace_id() -> str | None:
     """The active trace id (hex) for log lines; None when off or outside a span."""
-    if _state["tracer"] is None:
+    if _state.tracer is None:
         return None
     from opentelemetry import trace
 
