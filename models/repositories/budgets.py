@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.billing import Budget
+from models.repositories import affected_rows
 
 
 async def list_budgets(*, session: AsyncSession, tenant_id: uuid.UUID) -> list[Budget]:
@@ -50,4 +51,4 @@ async def get_budget(*, session: AsyncSession, tenant_id: uuid.UUID, budget_id: 
 
 async def delete_budget(*, session: AsyncSession, tenant_id: uuid.UUID, budget_id: uuid.UUID) -> int:
     result = await session.execute(delete(Budget).where(Budget.tenant_id == tenant_id, Budget.id == budget_id))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return affected_rows(result)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.knowledge import KnowledgeBase, KnowledgeChunk, KnowledgeDocument
 
 # Core statements on the table for the bulk paths (executemany, no ORM bookkeeping per row).
-_CHUNKS: Table = KnowledgeChunk.__table__  # type: ignore[assignment]
+_CHUNKS: Table = KnowledgeChunk.metadata.tables[KnowledgeChunk.__tablename__]
 
 # --- knowledge bases ---------------------------------------------------------------------
 

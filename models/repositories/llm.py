@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.llm import LLMModel, ProviderCredential
+from models.repositories import affected_rows
 
 
 async def list_credentials(*, session: AsyncSession, tenant_id: uuid.UUID) -> list[ProviderCredential]:
@@ -50,7 +51,7 @@ async def delete_credential(*, session: AsyncSession, tenant_id: uuid.UUID, prov
             ProviderCredential.tenant_id == tenant_id, ProviderCredential.provider == provider
         )
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return affected_rows(result)
 
 
 async def list_models(*, session: AsyncSession, tenant_id: uuid.UUID) -> list[LLMModel]:

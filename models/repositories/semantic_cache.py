@@ -12,6 +12,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import utcnow
+from models.repositories import affected_rows
 from models.semantic_cache import SemanticCacheEntry
 
 TRIM_EVERY = 32
@@ -128,4 +129,4 @@ async def delete_for_agent(*, session: AsyncSession, tenant_id: uuid.UUID, agent
         SemanticCacheEntry.tenant_id == tenant_id, SemanticCacheEntry.agent_id == agent_id
     )
     result = await session.execute(stmt)
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return affected_rows(result)
