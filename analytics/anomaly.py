@@ -113,7 +113,8 @@ def _directional(model: MetricModel, z: np.ndarray) -> np.ndarray:
         return z
     if model.direction == "down":
         return -z
-    return np.abs(z)
+    magnitude: np.ndarray = np.abs(z)
+    return magnitude
 
 
 def _anomaly(

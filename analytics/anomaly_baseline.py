@@ -83,13 +83,15 @@ class Baseline:
 
 def transform(model: MetricModel, values: np.ndarray) -> np.ndarray:
     if model.transform == "log":
-        return np.log(np.maximum(values, 0.0) + model.offset)
+        logged: np.ndarray = np.log(np.maximum(values, 0.0) + model.offset)  # numpy: Any for an untyped dtype
+        return logged
     return values.astype(np.float64)
 
 
 def inverse(model: MetricModel, values: np.ndarray) -> np.ndarray:
     if model.transform == "log":
-        return np.maximum(np.exp(values) - model.offset, 0.0)
+        restored: np.ndarray = np.maximum(np.exp(values) - model.offset, 0.0)
+        return restored
     return values
 
 
@@ -235,7 +237,8 @@ def binomial_z(k: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
         z = np.where(
             above, stats.norm.isf(np.clip(upper_tail, 1e-300, 1.0)), stats.norm.ppf(np.clip(lower_tail, 1e-300, 1.0))
         )
-    return np.clip(z, -38.0, 38.0)
+    bounded: np.ndarray = np.clip(z, -38.0, 38.0)
+    return bounded
 
 
 def fit_rate_baseline(

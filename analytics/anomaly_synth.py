@@ -101,7 +101,9 @@ def _render(rng: np.random.Generator, d: _Drivers, ts_s: np.ndarray) -> pl.DataF
 
 
 def _inject(rng: np.random.Generator, d: _Drivers, shape: str, start: int, per_hour: int) -> LabelledIncident:
-    hours = lambda lo, hi: int(rng.integers(lo, hi + 1)) * per_hour  # noqa: E731
+    def hours(lo: int, hi: int) -> int:
+        return int(rng.integers(lo, hi + 1)) * per_hour
+
     if shape == "spike":
         end = start + hours(1, 3)
         metric = str(rng.choice(["error_rate", "latency_p95", "handoff_rate", "events"]))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeGuard, get_args
 
 import polars as pl
 
@@ -23,6 +23,15 @@ from core.config import get_settings
 Granularity = Literal["minute", "5min", "hour", "day", "week", "total"]
 Dimension = Literal["agent", "version", "model", "provider", "channel", "intent"]
 Source = Literal["auto", "rollup", "raw"]
+
+
+def is_granularity(value: str) -> TypeGuard[Granularity]:
+    return value in get_args(Granularity)
+
+
+def is_dimension(value: str) -> TypeGuard[Dimension]:
+    return value in get_args(Dimension)
+
 
 DIMENSION_COLUMNS: dict[str, str] = {
     "agent": "agent_id",
