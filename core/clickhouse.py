@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import clickhouse_connect
 import orjson
@@ -19,6 +19,8 @@ from clickhouse_connect.driver.client import Client
 
 from core.config import Settings, get_settings
 
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 _client: Client | None = None
 _lock = threading.RLock()
 
@@ -89,7 +91,7 @@ def insert_arrow(table: str, arrow_table: Any) -> None:
         get_client().insert_arrow(table, arrow_table)
 
 
-async def run(fn: Any, *args: Any, **kwargs: Any) -> Any:
+async def run(fn: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
     """Run a blocking call of this module in a worker thread."""
     return await asyncio.to_thread(fn, *args, **kwargs)
 

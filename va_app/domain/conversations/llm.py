@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, SupportsFloat, runtime_checkable
 
+from va_app.domain.llm.catalog import Tier
 from va_app.domain.llm.contracts import LLMRouter, ModelPolicy
 
 _override: LLMRouter | None = None
 
 # Agent versions name tiers for people (economy/standard/premium); the router's contract
 # names them for models (basic/standard/high).
-TIERS = {"economy": "basic", "standard": "standard", "premium": "high", "basic": "basic", "high": "high"}
+TIERS: dict[str, Tier] = {
+    "economy": "basic",
+    "standard": "standard",
+    "premium": "high",
+    "basic": "basic",
+    "high": "high",
+}
 
 
 def use_router(router: LLMRouter | None) -> None:
@@ -54,10 +61,11 @@ def policy_for(model_policy: dict[str, object], temperature: float, max_output_t
     allowed = model_policy.get("allowed_models") or ()
     assert isinstance(allowed, list | tuple)
     max_cost = model_policy.get("max_cost_per_conversation_usd", model_policy.get("max_cost_per_conversation"))
+    assert max_cost is None or isinstance(max_cost, SupportsFloat | str)
     return ModelPolicy(
-        quality_tier=tier,  # type: ignore[arg-type]
+        quality_tier=tier,
         allowed_models=tuple(str(m) for m in allowed),
-        max_cost_per_conversation=float(max_cost) if max_cost is not None else None,  # type: ignore[arg-type]
+        max_cost_per_conversation=float(max_cost) if max_cost is not None else None,
         max_output_tokens=max_output_tokens,
         temperature=float(temperature),
     )

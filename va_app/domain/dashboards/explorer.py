@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, SupportsFloat
 
 import orjson
 import polars as pl
@@ -100,6 +100,15 @@ async def search_conversations(
     return [{**row, "agent_slug": slugs.get(str(row.get("agent_id")), "")} for row in _rows(frame)]
 
 
+def _number(value: object) -> float:
+    """A column aggregate (polars types it as any Python value); None (no values): 0."""
+    if value is None:
+        return 0.0
+    if not isinstance(value, SupportsFloat):
+        raise TypeError(f"not a number: {value!r}")
+    return float(value)
+
+
 def _turn(row: dict[str, Any]) -> dict[str, Any]:
     """One turn for people: the messages out of the payload, the rest as stored."""
     try:
@@ -139,8 +148,8 @@ async def conversation_transcript(
         "turns": turns,
         "totals": {
             "turns": len(turns),
-            "cost_usd": round(float(frame["cost_usd"].sum()), 6),
-            "tokens": int(frame["prompt_tokens"].sum() + frame["completion_tokens"].sum()),
-            "latency_ms_avg": round(float(frame["latency_ms"].mean() or 0), 1),  # type: ignore[arg-type]
+            "cost_usd": round(_number(frame["cost_usd"].sum()), 6),
+            "tokens": int(_number(frame["prompt_tokens"].sum()) + _number(frame["completion_tokens"].sum())),
+            "latency_ms_avg": round(_number(frame["latency_ms"].mean()), 1),
         },
     }

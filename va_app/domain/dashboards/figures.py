@@ -7,6 +7,8 @@ mark anomalous points in red; every chart is clickable (the console drills down 
 
 from __future__ import annotations
 
+from typing import SupportsInt
+
 import plotly.graph_objects as go
 import polars as pl
 
@@ -145,14 +147,22 @@ def unresolved_intents(frame: pl.DataFrame) -> go.Figure:
     return fig
 
 
+def _count(totals: dict[str, object], key: str) -> int:
+    """A count of the summary row (missing or NULL: 0)."""
+    value = totals.get(key) or 0
+    if not isinstance(value, SupportsInt | str):
+        raise TypeError(f"{key} is not a count: {value!r}")
+    return int(value)
+
+
 def funnel(totals: dict[str, object]) -> go.Figure:
     """Turns -> answered (no error) -> contained (no handoff) -> rated."""
-    events = int(totals.get("events") or 0)  # type: ignore[call-overload]
+    events = _count(totals, "events")
     if events == 0:
         return _empty("Funnel")
-    errors = int(totals.get("errors") or 0)  # type: ignore[call-overload]
+    errors = _count(totals, "errors")
     stages = ["turns", "answered", "contained", "rated"]
-    values = [events, events - errors, int(totals.get("contained") or 0), int(totals.get("csat_count") or 0)]  # type: ignore[call-overload]
+    values = [events, events - errors, _count(totals, "contained"), _count(totals, "csat_count")]
     fig = go.Figure(go.Funnel(y=stages, x=values, marker={"color": ACCENT}, textinfo="value+percent initial"))
     fig.update_layout(title="Funnel", **LAYOUT)
     return fig

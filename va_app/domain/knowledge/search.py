@@ -123,7 +123,8 @@ def _as_uuid(value: uuid.UUID | str) -> uuid.UUID | None:
 
 async def embed_query(text: str, model: str = DEFAULT_MODEL) -> np.ndarray:
     """One unit vector for ``text`` off the event loop (the semantic cache uses the same model)."""
-    return (await ingestion.embed_texts(model, [text], gated=False))[0]
+    vector: np.ndarray = (await ingestion.embed_texts(model, [text], gated=False))[0]
+    return vector
 
 
 async def retrieve(

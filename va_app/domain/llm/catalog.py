@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard, get_args
 
 import orjson
 
@@ -33,12 +33,20 @@ LOCAL = "local"
 PROVIDER_WIRES: dict[str, Wire] = {"local": "local", "openai": "openai", "anthropic": "anthropic"}
 
 
+def is_tier(value: str) -> TypeGuard[Tier]:
+    return value in get_args(Tier)
+
+
+def is_wire(value: str) -> TypeGuard[Wire]:
+    return value in get_args(Wire)
+
+
 def normalize_tier(tier: str) -> Tier:
     """Agent versions say economy/standard/premium; the router says basic/standard/high."""
     value = _TIER_ALIASES.get(tier, tier)
-    if value not in TIER_RANK:
+    if not is_tier(value):
         raise ValueError(f"unknown quality tier '{tier}'")
-    return value  # type: ignore[return-value]
+    return value
 
 
 def wire_for(provider: str) -> Wire:

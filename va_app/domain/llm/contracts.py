@@ -11,10 +11,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeGuard, get_args
 
 Role = Literal["system", "user", "assistant"]
 Policy = Literal["cheapest", "complexity", "latency", "weighted"]
+
+
+def is_role(value: str) -> TypeGuard[Role]:
+    return value in get_args(Role)
+
+
+def is_policy(value: str) -> TypeGuard[Policy]:
+    return value in get_args(Policy)
 
 
 @dataclass(frozen=True)

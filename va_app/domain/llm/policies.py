@@ -45,7 +45,7 @@ def _pool(available: dict[str, ModelDeployment], policy: ModelPolicy) -> list[Mo
 
 def _meeting_tier(
     pool: list[ModelDeployment], available: dict[str, ModelDeployment], policy: ModelPolicy
-) -> tuple[list, bool]:
+) -> tuple[list[ModelDeployment], bool]:
     required = TIER_RANK[normalize_tier(policy.quality_tier)]
     meeting = [d for d in pool if d.model.tier_rank >= required]
     if meeting:

@@ -13,7 +13,16 @@ from va_app.domain.errors import InvalidInput
 from va_app.domain.identity.permissions import Perm
 from va_app.domain.identity.principal import Principal
 from va_app.domain.llm.catalog import normalize_tier
-from va_app.domain.llm.contracts import Attribution, ChatMessage, LLMRequest, LLMResult, ModelPolicy, StreamChunk
+from va_app.domain.llm.contracts import (
+    Attribution,
+    ChatMessage,
+    LLMRequest,
+    LLMResult,
+    ModelPolicy,
+    StreamChunk,
+    is_policy,
+    is_role,
+)
 from va_app.domain.llm.router import get_router
 
 
@@ -54,6 +63,12 @@ async def list_models(principal: Principal) -> list[ModelView]:
     return sorted(views, key=lambda v: (v.input_per_1k + v.output_per_1k, v.name))
 
 
+def _message(role: str, content: str) -> ChatMessage:
+    if not is_role(role):
+        raise InvalidInput(f"unknown message role '{role}'")
+    return ChatMessage(role, content)
+
+
 def build_request(
     principal: Principal,
     *,
@@ -80,12 +95,14 @@ def build_request(
         raise InvalidInput(str(exc)) from None
     if agent_id is not None and not principal.may_use_agent(agent_id):
         raise InvalidInput("this API key may not act for that agent")
+    if not is_policy(routing):
+        raise InvalidInput(f"unknown routing '{routing}'")
     return LLMRequest(
-        messages=tuple(ChatMessage(role, content) for role, content in messages),  # type: ignore[arg-type]
+        messages=tuple(_message(role, content) for role, content in messages),
         policy=ModelPolicy(
             quality_tier=tier,
             allowed_models=tuple(allowed_models),
-            routing=routing,  # type: ignore[arg-type]
+            routing=routing,
             weights=dict(weights),
             max_output_tokens=max_output_tokens,
             temperature=temperature,

@@ -30,6 +30,7 @@ from va_app.domain.llm.catalog import (
     TenantLLMConfig,
     Wire,
     builtin_models,
+    is_wire,
     normalize_tier,
     wire_for,
 )
@@ -69,7 +70,7 @@ async def load(tenant_id: uuid.UUID) -> TenantLLMConfig:
         credentials={
             c.provider: ProviderCredential(
                 provider=c.provider,
-                wire=c.wire,  # type: ignore[arg-type]
+                wire=c.wire if is_wire(c.wire) else wire_for(c.provider),  # rows were checked on write
                 api_key=decrypt(c.api_key_enc) if c.api_key_enc else None,
                 base_url=c.base_url,
                 tenant_owned=True,
@@ -105,13 +106,13 @@ def _check_provider(provider: str, wire: str | None, base_url: str | None) -> Wi
     # a bare provider name (gemini, mistral, bedrock ...) goes through litellm.
     default = wire_for(provider) if provider in ("openai", "anthropic") else ("openai" if base_url else "litellm")
     resolved = wire or default
-    if resolved not in ("openai", "anthropic", "litellm"):
+    if not is_wire(resolved) or resolved == "local":
         raise InvalidInput("wire must be 'openai', 'anthropic' or 'litellm'")
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         raise InvalidInput("base_url must start with http:// or https://")
     if provider != "openai" and resolved == "openai" and not base_url:
         raise InvalidInput(f"a custom OpenAI-compatible provider '{provider}' needs a base_url")
-    return resolved  # type: ignore[return-value]
+    return resolved
 
 
 def _model_row(spec: dict[str, Any]) -> dict[str, Any]:

@@ -102,12 +102,14 @@ def metric_query(tenant_id: str, definition: ReportDefinition, now: dt.datetime 
     validate(definition)
     end = (definition.end or now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     start = (definition.start or end - RANGES[definition.range]).astimezone(dt.UTC)
+    granularity, dimension = definition.granularity, definition.dimensions[0] if definition.dimensions else None
+    assert mq.is_granularity(granularity) and (dimension is None or mq.is_dimension(dimension))  # validated above
     query = mq.MetricQuery(
         tenant_id=tenant_id,
         start=start,
         end=end,
-        granularity=definition.granularity,  # type: ignore[arg-type]
-        dimension=definition.dimensions[0] if definition.dimensions else None,  # type: ignore[arg-type]
+        granularity=granularity,
+        dimension=dimension,
         filters=dict(definition.filters),
     )
     try:
