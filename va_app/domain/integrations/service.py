@@ -166,7 +166,7 @@ async def sync_status(principal: Principal) -> list[SyncStatus]:
             events_received=r.events_received,
             error_count=r.error_count,
             last_error=r.last_error,
-            backlog=lag + pending if connector(r.kind) and connector(r.kind).parse else pending,  # type: ignore[union-attr]
+            backlog=lag + pending if (ctype := connector(r.kind)) and ctype.parse else pending,
         )
         for r in rows
     ]
