@@ -9,7 +9,6 @@ import asyncio
 import base64
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -18,28 +17,11 @@ from tests.api_client import bearer
 from tests.chat_setup import API, hotel_agent
 from tools.fake_providers import senders
 from tools.fake_providers import server as fake
-from va_app.domain.integrations import botframework, delivery, worker
+from va_app.domain.integrations import botframework, delivery
 from va_app.domain.integrations.signing import verify_va_signature
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 TEAMS_KEY = base64.b64encode(b"teams-hmac-key-0123456789").decode()
-
-
-@pytest.fixture(scope="module")
-def providers() -> Iterator[fake.FakeProviders]:
-    fp = fake.FakeProviders().start()
-    yield fp
-    fp.stop()
-
-
-@pytest.fixture
-async def hub_worker() -> AsyncIterator[None]:
-    stop = asyncio.Event()
-    task = asyncio.create_task(worker.run(stop, block_ms=50))
-    await asyncio.sleep(0.2)  # consumers joined their groups
-    yield
-    stop.set()
-    await asyncio.wait_for(task, 10)
 
 
 def _teams_config(agent: str, base: str, **extra: object) -> dict:
