@@ -17,7 +17,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from core import clickhouse
+from core import clickhouse, event_record
 from core.config import get_settings
 
 INTENTS = np.array(
@@ -47,31 +47,6 @@ MODELS = [
 MODEL_WEIGHTS = np.array([0.35, 0.4, 0.15, 0.1])
 OUTCOMES = np.array(["answered", "handoff", "error"])
 CACHE_KINDS = np.array(["none", "exact", "semantic"])
-
-COLUMNS = [
-    "event_id",
-    "tenant_id",
-    "type",
-    "ts",
-    "source",
-    "agent_id",
-    "version",
-    "conversation_id",
-    "end_user_id",
-    "channel",
-    "model",
-    "provider",
-    "intent",
-    "outcome",
-    "cache_kind",
-    "latency_ms",
-    "prompt_tokens",
-    "completion_tokens",
-    "cost_usd",
-    "csat",
-    "is_error",
-    "is_handoff",
-]
 
 
 @dataclass(frozen=True)
@@ -217,7 +192,7 @@ def _batch(
         "is_error": pa.array((outcome_idx == 2).astype(np.uint8), pa.uint8()),
         "is_handoff": pa.array((outcome_idx == 1).astype(np.uint8), pa.uint8()),
     }
-    return pa.table(columns)
+    return event_record.arrow_table(columns)  # payload left to its default ('{}')
 
 
 def _dict(indices: np.ndarray, values: Sequence[str]) -> pa.DictionaryArray:
@@ -266,10 +241,10 @@ def synthetic_tenants(tenants: int, agents_per_tenant: int, seed: int = 11) -> l
 def events_as_envelopes(table: pa.Table) -> list[dict[str, object]]:
     """Rows of a generated batch as bus envelopes, for sending through the real pipeline."""
     rows = table.to_pylist()
-    moved = ("event_id", "tenant_id", "type", "ts", "source")
+    not_payload = {*event_record.ENVELOPE_COLUMNS, *event_record.DERIVED_COLUMNS}
     out: list[dict[str, object]] = []
     for row in rows:
-        payload = {k: v for k, v in row.items() if k not in moved and k not in ("is_error", "is_handoff")}
+        payload = {k: v for k, v in row.items() if k not in not_payload}
         out.append(
             {
                 "event_id": row["event_id"],

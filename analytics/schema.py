@@ -10,10 +10,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from core import clickhouse
+from core import clickhouse, event_record
 from core.config import get_settings
 
 log = logging.getLogger(__name__)
+
+
+_COLUMN_INDENT = " " * 20
 
 
 @dataclass(frozen=True)
@@ -32,30 +35,7 @@ def _migrations(db: str, retention_days: int) -> list[Migration]:
                 f"""
                 CREATE TABLE IF NOT EXISTS {db}.events
                 (
-                    event_id UUID,
-                    tenant_id UUID,
-                    type LowCardinality(String),
-                    ts DateTime64(3, 'UTC'),
-                    received_at DateTime64(3, 'UTC') DEFAULT now64(3),
-                    source LowCardinality(String) DEFAULT '',
-                    agent_id String DEFAULT '',
-                    version UInt32 DEFAULT 0,
-                    conversation_id String DEFAULT '',
-                    end_user_id String DEFAULT '',
-                    channel LowCardinality(String) DEFAULT '',
-                    model LowCardinality(String) DEFAULT '',
-                    provider LowCardinality(String) DEFAULT '',
-                    intent LowCardinality(String) DEFAULT '',
-                    outcome LowCardinality(String) DEFAULT '',
-                    cache_kind LowCardinality(String) DEFAULT '',
-                    latency_ms Float32 DEFAULT 0,
-                    prompt_tokens UInt32 DEFAULT 0,
-                    completion_tokens UInt32 DEFAULT 0,
-                    cost_usd Float64 DEFAULT 0,
-                    csat Nullable(UInt8),
-                    is_error UInt8 DEFAULT 0,
-                    is_handoff UInt8 DEFAULT 0,
-                    payload String DEFAULT '{{}}' CODEC(ZSTD(3))
+{event_record.ddl_columns(_COLUMN_INDENT)}
                 )
                 ENGINE = ReplacingMergeTree
                 PARTITION BY toDate(ts)

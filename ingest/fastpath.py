@@ -16,26 +16,23 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
+from core import event_record
+from core.events import ConversationLog
+
+# Payload fields as JSON gives them (integers as Int64, decimals as Float64): the promoted
+# columns, then the turn's text fields, which go into the ``payload`` column.
+_JSON_TYPES: dict[str, pl.DataType] = {
+    "String": pl.String(),
+    "UInt8": pl.Int64(),
+    "UInt32": pl.Int64(),
+    "Float32": pl.Float64(),
+    "Float64": pl.Float64(),
+}
+_TEXTS = tuple(f for f in ConversationLog.model_fields if f not in event_record.PROMOTED_COLUMNS and f != "extra")
 _PAYLOAD = pl.Struct(
     {
-        "agent_id": pl.String,
-        "version": pl.Int64,
-        "conversation_id": pl.String,
-        "end_user_id": pl.String,
-        "channel": pl.String,
-        "model": pl.String,
-        "provider": pl.String,
-        "intent": pl.String,
-        "outcome": pl.String,
-        "cache_kind": pl.String,
-        "latency_ms": pl.Float64,
-        "prompt_tokens": pl.Int64,
-        "completion_tokens": pl.Int64,
-        "cost_usd": pl.Float64,
-        "csat": pl.Int64,
-        "user_message": pl.String,
-        "reply": pl.String,
-        "key_id": pl.String,
+        **{c: _JSON_TYPES[event_record.BY_NAME[c].base_type] for c in event_record.PROMOTED_COLUMNS},
+        **dict.fromkeys(_TEXTS, pl.String()),
     }
 )
 _SCHEMA: dict[str, Any] = {
@@ -44,11 +41,7 @@ _SCHEMA: dict[str, Any] = {
     "events": pl.List(
         pl.Struct(
             {
-                "event_id": pl.String,
-                "tenant_id": pl.String,
-                "type": pl.String,
-                "ts": pl.String,
-                "source": pl.String,
+                **dict.fromkeys(event_record.ENVELOPE_COLUMNS, pl.String()),
                 "payload": _PAYLOAD,
             }
         )
@@ -56,17 +49,10 @@ _SCHEMA: dict[str, Any] = {
 }
 _UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 _TS_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%:z"
-_STRINGS = (
-    "agent_id",
-    "conversation_id",
-    "end_user_id",
-    "channel",
-    "model",
-    "provider",
-    "intent",
-    "outcome",
-    "cache_kind",
-)
+_STRINGS = tuple(c for c in event_record.PROMOTED_COLUMNS if event_record.BY_NAME[c].base_type == "String")
+_NUMBERS = tuple(c for c in event_record.PROMOTED_COLUMNS if c not in _STRINGS and not event_record.BY_NAME[c].nullable)
+# The insert types (``ARROW_SCHEMA``) as polars types.
+_COLUMN_TYPES = pl.DataFrame(event_record.ARROW_SCHEMA.empty_table()).schema
 _OUTCOMES = ["answered", "handoff", "error", "blocked", "abandoned"]
 
 
@@ -90,11 +76,7 @@ def process_fast(values: list[bytes]) -> pa.Table | None:
         .dt.cast_time_unit("ms")
         .alias("ts"),
         *[pl.col(c).fill_null("").str.slice(0, 200) for c in _STRINGS],
-        pl.col("version").fill_null(0),
-        pl.col("latency_ms").fill_null(0.0),
-        pl.col("prompt_tokens").fill_null(0),
-        pl.col("completion_tokens").fill_null(0),
-        pl.col("cost_usd").fill_null(0.0),
+        *[pl.col(c).fill_null(0) for c in _NUMBERS],
         pl.col("source").fill_null("").str.slice(0, 64),
     )
     valid = (
@@ -114,31 +96,14 @@ def process_fast(values: list[bytes]) -> pa.Table | None:
     )
     if not rows.select(valid.all()).item():
         return None
+    computed = {
+        "outcome": pl.when(pl.col("outcome") == "").then(pl.lit("answered")).otherwise(pl.col("outcome")),
+        "cache_kind": pl.col("cache_kind").replace("", "none"),
+        "is_error": pl.col("outcome") == "error",
+        "is_handoff": pl.col("outcome") == "handoff",
+        "payload": pl.struct(*[pl.col(t).fill_null("") for t in _TEXTS]).struct.json_encode(),
+    }
     out = rows.select(
-        pl.col("event_id"),
-        pl.col("tenant_id"),
-        pl.col("type"),
-        pl.col("ts"),
-        pl.col("source"),
-        pl.col("agent_id"),
-        pl.col("version").cast(pl.UInt32),
-        pl.col("conversation_id"),
-        pl.col("end_user_id"),
-        pl.col("channel"),
-        pl.col("model"),
-        pl.col("provider"),
-        pl.col("intent"),
-        pl.when(pl.col("outcome") == "").then(pl.lit("answered")).otherwise(pl.col("outcome")).alias("outcome"),
-        pl.col("cache_kind").replace("", "none"),
-        pl.col("latency_ms").cast(pl.Float32),
-        pl.col("prompt_tokens").cast(pl.UInt32),
-        pl.col("completion_tokens").cast(pl.UInt32),
-        pl.col("cost_usd"),
-        pl.col("csat").cast(pl.UInt8),
-        (pl.col("outcome") == "error").cast(pl.UInt8).alias("is_error"),
-        (pl.col("outcome") == "handoff").cast(pl.UInt8).alias("is_handoff"),
-        pl.struct(pl.col("user_message").fill_null(""), pl.col("reply").fill_null(""), pl.col("key_id").fill_null(""))
-        .struct.json_encode()
-        .alias("payload"),
+        computed.get(name, pl.col(name)).cast(_COLUMN_TYPES[name]).alias(name) for name in event_record.INSERT_COLUMNS
     )
     return out.to_arrow()

@@ -14,53 +14,12 @@ from typing import Any
 
 import orjson
 
+from core import event_record
 from core.bus import BusMessage
+from core.event_record import EventRecord
 
-EVENT_COLUMNS: tuple[str, ...] = (
-    "event_id",
-    "tenant_id",
-    "type",
-    "ts",
-    "source",
-    "agent_id",
-    "version",
-    "conversation_id",
-    "end_user_id",
-    "channel",
-    "model",
-    "provider",
-    "intent",
-    "outcome",
-    "cache_kind",
-    "latency_ms",
-    "prompt_tokens",
-    "completion_tokens",
-    "cost_usd",
-    "csat",
-    "is_error",
-    "is_handoff",
-    "payload",
-)
-_CONVERSATION_FIELDS = (
-    "agent_id",
-    "conversation_id",
-    "end_user_id",
-    "channel",
-    "model",
-    "provider",
-    "intent",
-    "outcome",
-    "cache_kind",
-)
-_MOVED = {
-    *_CONVERSATION_FIELDS,
-    "version",
-    "latency_ms",
-    "prompt_tokens",
-    "completion_tokens",
-    "cost_usd",
-    "csat",
-}
+EVENT_COLUMNS = event_record.INSERT_COLUMNS
+_PROMOTED = frozenset(event_record.PROMOTED_COLUMNS)  # kept out of the payload JSON of a turn
 
 
 @dataclass
@@ -86,6 +45,11 @@ class InsertBatch:
     def rows(self) -> int:
         return len(self.columns["event_id"])
 
+    def append(self, record: EventRecord) -> None:
+        for name, value in zip(EVENT_COLUMNS, event_record.values(record), strict=True):
+            self.columns[name].append(value)
+        self.counts_by_type[record.type] = self.counts_by_type.get(record.type, 0) + 1
+
 
 def _parse_ts(value: Any) -> dt.datetime:
     ts = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
@@ -94,8 +58,8 @@ def _parse_ts(value: Any) -> dt.datetime:
     return ts if ts.tzinfo else ts.replace(tzinfo=dt.UTC)
 
 
-def _append(batch: InsertBatch, event: dict[str, Any]) -> None:
-    """Validate the envelope's shape and append one row; raise ValueError with a reason."""
+def to_record(event: dict[str, Any]) -> EventRecord:
+    """The row of one envelope, or ValueError (KeyError, TypeError) with a reason."""
     event_id = str(uuid.UUID(str(event["event_id"])))
     tenant_id = str(uuid.UUID(str(event["tenant_id"])))
     etype = event["type"]
@@ -106,34 +70,43 @@ def _append(batch: InsertBatch, event: dict[str, Any]) -> None:
         raise ValueError("payload must be an object")
     ts = _parse_ts(event["ts"])
     is_conversation = etype == "conversation.logs"
-    values: dict[str, Any] = {
-        "event_id": event_id,
-        "tenant_id": tenant_id,
-        "type": etype,
-        "ts": ts,
-        "source": str(event.get("source", ""))[:64],
-        "agent_id": str(payload.get("agent_id", ""))[:200],
-        "version": int(payload.get("version", 0) or 0),
-        "latency_ms": float(payload.get("latency_ms", 0) or 0),
-        "prompt_tokens": int(payload.get("prompt_tokens", 0) or 0),
-        "completion_tokens": int(payload.get("completion_tokens", 0) or 0),
-        "cost_usd": float(payload.get("cost_usd", 0) or 0),
-        "csat": int(payload["csat"]) if payload.get("csat") is not None else None,
-    }
-    for name in _CONVERSATION_FIELDS[1:]:
-        values[name] = str(payload.get(name, "") or "")[:200] if is_conversation else ""
-    if values["version"] < 0 or values["latency_ms"] < 0 or values["cost_usd"] < 0:
+
+    def text(name: str) -> str:  # turn fields only; other event types keep theirs in the payload
+        return str(payload.get(name, "") or "")[:200] if is_conversation else ""
+
+    outcome = text("outcome")
+    record = EventRecord(
+        event_id=event_id,
+        tenant_id=tenant_id,
+        type=etype,
+        ts=ts,
+        source=str(event.get("source", ""))[:64],
+        agent_id=str(payload.get("agent_id", ""))[:200],
+        version=int(payload.get("version", 0) or 0),
+        conversation_id=text("conversation_id"),
+        end_user_id=text("end_user_id"),
+        channel=text("channel"),
+        model=text("model"),
+        provider=text("provider"),
+        intent=text("intent"),
+        outcome=outcome,
+        cache_kind=text("cache_kind"),
+        latency_ms=float(payload.get("latency_ms", 0) or 0),
+        prompt_tokens=int(payload.get("prompt_tokens", 0) or 0),
+        completion_tokens=int(payload.get("completion_tokens", 0) or 0),
+        cost_usd=float(payload.get("cost_usd", 0) or 0),
+        csat=int(payload["csat"]) if payload.get("csat") is not None else None,
+        is_error=1 if outcome == "error" else 0,
+        is_handoff=1 if outcome == "handoff" else 0,
+        payload=orjson.dumps(
+            {k: v for k, v in payload.items() if k not in _PROMOTED} if is_conversation else payload
+        ).decode(),
+    )
+    if record.version < 0 or record.latency_ms < 0 or record.cost_usd < 0:
         raise ValueError("version, latency_ms and cost_usd must not be negative")
-    if values["prompt_tokens"] < 0 or values["completion_tokens"] < 0:
+    if record.prompt_tokens < 0 or record.completion_tokens < 0:
         raise ValueError("token counts must not be negative")
-    outcome = values["outcome"]
-    values["is_error"] = 1 if outcome == "error" else 0
-    values["is_handoff"] = 1 if outcome == "handoff" else 0
-    rest = {k: v for k, v in payload.items() if k not in _MOVED} if is_conversation else payload
-    values["payload"] = orjson.dumps(rest).decode()
-    for name in EVENT_COLUMNS:
-        batch.columns[name].append(values[name])
-    batch.counts_by_type[etype] = batch.counts_by_type.get(etype, 0) + 1
+    return record
 
 
 def process(messages: list[BusMessage], now: dt.datetime | None = None) -> InsertBatch:
@@ -157,7 +130,7 @@ def process(messages: list[BusMessage], now: dt.datetime | None = None) -> Inser
             try:
                 if not isinstance(event, dict):
                     raise ValueError("event must be an object")
-                _append(batch, event)
+                batch.append(to_record(event))
             except (KeyError, TypeError, ValueError) as exc:
                 reason = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
                 tenant = str(event.get("tenant_id", message.key)) if isinstance(event, dict) else message.key

@@ -9,37 +9,11 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from core import clickhouse
+from core import clickhouse, event_record
 from core.config import get_settings
 from ingest.processors import DeadLetter, InsertBatch
 
-EVENT_SCHEMA = pa.schema(
-    [
-        ("event_id", pa.string()),
-        ("tenant_id", pa.string()),
-        ("type", pa.string()),
-        ("ts", pa.timestamp("ms", tz="UTC")),
-        ("source", pa.string()),
-        ("agent_id", pa.string()),
-        ("version", pa.uint32()),
-        ("conversation_id", pa.string()),
-        ("end_user_id", pa.string()),
-        ("channel", pa.string()),
-        ("model", pa.string()),
-        ("provider", pa.string()),
-        ("intent", pa.string()),
-        ("outcome", pa.string()),
-        ("cache_kind", pa.string()),
-        ("latency_ms", pa.float32()),
-        ("prompt_tokens", pa.uint32()),
-        ("completion_tokens", pa.uint32()),
-        ("cost_usd", pa.float64()),
-        ("csat", pa.uint8()),
-        ("is_error", pa.uint8()),
-        ("is_handoff", pa.uint8()),
-        ("payload", pa.string()),
-    ]
-)
+EVENT_SCHEMA = event_record.ARROW_SCHEMA
 
 
 def _dedup_settings(token: str) -> dict[str, object]:

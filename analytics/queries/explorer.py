@@ -13,30 +13,13 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from core import clickhouse
+from core import clickhouse, event_record
 from core.config import get_settings
 
-EXPLORER_COLUMNS = (
-    "event_id",
-    "ts",
-    "agent_id",
-    "version",
-    "conversation_id",
-    "end_user_id",
-    "channel",
-    "model",
-    "provider",
-    "intent",
-    "outcome",
-    "cache_kind",
-    "latency_ms",
-    "prompt_tokens",
-    "completion_tokens",
-    "cost_usd",
-    "csat",
-)
+# A turn as the explorer shows it: its id and time, then every promoted payload field.
+EXPLORER_COLUMNS = ("event_id", "ts", *event_record.PROMOTED_COLUMNS)
 # UUIDs come back through Arrow as 16 raw bytes; the explorer wants their text form.
-_SELECT = tuple("toString(event_id) AS event_id" if c == "event_id" else c for c in EXPLORER_COLUMNS)
+_SELECT = tuple(f"toString({c}) AS {c}" if event_record.BY_NAME[c].base_type == "UUID" else c for c in EXPLORER_COLUMNS)
 FILTERABLE = {
     "agent_id",
     "version",
@@ -79,9 +62,12 @@ def _where(q: ExplorerQuery, params: dict[str, object]) -> list[str]:
     for i, (key, value) in enumerate(sorted(q.filters.items())):
         if key not in FILTERABLE:
             raise ValueError(f"cannot filter on '{key}'")
-        kind = "UInt32" if key == "version" else "String"
+        kind = event_record.BY_NAME[key].base_type
         where.append(f"{key} = {{f{i}:{kind}}}")
-        params[f"f{i}"] = int(value) if key == "version" else str(value)
+        if kind == "String":
+            params[f"f{i}"] = str(value)
+        else:
+            params[f"f{i}"] = int(value)
     if q.text:
         where.append("positionCaseInsensitiveUTF8(payload, {text:String}) > 0")
         params["text"] = q.text
@@ -97,7 +83,7 @@ def search_turns(q: ExplorerQuery) -> pl.DataFrame:
     params: dict[str, object] = {"limit": max(1, min(q.limit, 1000))}
     sql = f"""
         SELECT {", ".join(_SELECT)}, payload
-        FROM {db}.events
+        FROM {db}.{event_record.TABLE}
         WHERE {" AND ".join(_where(q, params))}
         ORDER BY ts DESC
         LIMIT 1 BY event_id
