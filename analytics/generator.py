@@ -18,6 +18,7 @@ import polars as pl
 import pyarrow as pa
 
 from core import clickhouse, event_record
+from core.channels import Channel
 from core.config import get_settings
 
 INTENTS = np.array(
@@ -35,7 +36,7 @@ INTENTS = np.array(
     ]
 )
 INTENT_WEIGHTS = np.array([0.18, 0.16, 0.14, 0.1, 0.09, 0.08, 0.08, 0.06, 0.06, 0.05])
-CHANNELS = np.array(["web", "whatsapp", "slack", "sms", "teams"])
+CHANNELS = np.array([c.value for c in (Channel.WEB, Channel.WHATSAPP, Channel.SLACK, Channel.SMS, Channel.TEAMS)])
 CHANNEL_WEIGHTS = np.array([0.45, 0.3, 0.1, 0.1, 0.05])
 # (model, provider, $ per 1k prompt tokens, $ per 1k completion tokens, base latency ms)
 MODELS = [

@@ -8,9 +8,11 @@ because chDB returns plain ``DateTime`` as integer seconds through Arrow.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from core import clickhouse, event_record
+from core.channels import LEGACY_CHANNELS
 from core.config import get_settings
 
 log = logging.getLogger(__name__)
@@ -24,6 +26,7 @@ class Migration:
     version: int
     name: str
     statements: tuple[str, ...]
+    data: Callable[[str], object] | None = None  # a data step after the statements, given the database
 
 
 def _migrations(db: str, retention_days: int) -> list[Migration]:
@@ -144,6 +147,7 @@ def _migrations(db: str, retention_days: int) -> list[Migration]:
                 for statement in _narrow_rollup(db, name, dims, retention_days)
             ),
         ),
+        Migration(4, "one channel vocabulary (twilio -> sms, web_widget -> web)", (), unify_channels),
     ]
 
 
@@ -243,6 +247,73 @@ def _rollup_view(db: str, target: str, time_and_dims: str, group_by: str) -> str
     """
 
 
+# Rollups keyed by channel (``rollup_1m`` has no channel).
+CHANNEL_ROLLUPS: tuple[str, ...] = (
+    "rollup_1h",
+    *(name for name, dims in NARROW_ROLLUPS.items() if "channel" in dims),
+)
+
+
+def _in_list(values: list[str]) -> str:
+    return "[" + ", ".join(f"'{v}'" for v in values) + "]"
+
+
+def unify_channels(db: str) -> dict[str, int]:
+    """Rewrite the channel values older producers reported (connector kinds such as
+    ``twilio``, ``web_widget``) to their channel (``sms``, ``web``) in the raw events and in
+    every rollup keyed by channel; returns the rows found per table. Idempotent, and a
+    no-op (one count per table) when no such row exists.
+
+    * ``events``: a mutation (``ALTER TABLE ... UPDATE``), only when such rows exist.
+      Mutations do not pass through materialized views, so nothing is counted twice.
+    * Rollups: ``channel`` is part of their sorting key, which ClickHouse cannot ``UPDATE``.
+      The affected rows are re-inserted re-keyed (``SELECT * REPLACE``: aggregate states
+      copied as they are) and the old rows deleted; the AggregatingMergeTree then merges
+      them into the rows already under the new value, and every query merges states by
+      key anyway. This was chosen over rebuilding the affected monthly partitions from
+      ``events`` because it touches only the legacy rows (a rebuild reads a month of every
+      tenant's traffic) and cannot race ingestion (the views keep inserting into a
+      partition while it is rebuilt, and those rows would be counted twice).
+    * A crash between a re-insert and its delete: the re-insert carries a deduplication
+      token derived from the legacy rows (their event total and hour range), so running
+      again re-inserts nothing while the delete completes. Legacy rows written later (only
+      an ingest worker of an older release can: today's processors normalise) give another
+      token, and calling this again moves them.
+    """
+    old = sorted(LEGACY_CHANNELS)
+    new = [LEGACY_CHANNELS[v].value for v in old]
+    where = f"channel IN {_in_list(old)}"
+    mapped = f"transform(channel, {_in_list(old)}, {_in_list(new)}, channel)"
+    found: dict[str, int] = {}
+    rows = clickhouse.query_rows(f"SELECT count() FROM {db}.events WHERE {where}")
+    found["events"] = int(rows[0][0])
+    if found["events"]:
+        with clickhouse.locked_client() as client:
+            client.command(
+                f"ALTER TABLE {db}.events UPDATE channel = {mapped} WHERE {where}", settings={"mutations_sync": 2}
+            )
+    for table in CHANNEL_ROLLUPS:
+        count, events, first, last = clickhouse.query_rows(
+            f"SELECT count(), sum(events), toUnixTimestamp(min(hour)), toUnixTimestamp(max(hour)) "
+            f"FROM {db}.{table} WHERE {where}"
+        )[0]
+        found[table] = int(count)
+        if not count:
+            continue
+        token = f"unify-channels:{table}:{events}:{first}:{last}"
+        with clickhouse.locked_client() as client:
+            client.command(
+                # The filter sits in a subquery: in the outer SELECT, "channel" is already the new value.
+                f"INSERT INTO {db}.{table} SELECT * REPLACE ({mapped} AS channel) "
+                f"FROM (SELECT * FROM {db}.{table} WHERE {where})",
+                settings={"insert_deduplicate": 1, "insert_deduplication_token": token},
+            )
+            client.command(f"ALTER TABLE {db}.{table} DELETE WHERE {where}", settings={"mutations_sync": 2})
+    if any(found.values()):
+        log.info("rewrote legacy channel values", extra={"rows": found})
+    return found
+
+
 def apply_schema() -> list[int]:
     """Create the database and apply pending migrations; returns the versions applied now."""
     settings = get_settings()
@@ -260,6 +331,8 @@ def apply_schema() -> list[int]:
             continue
         for statement in migration.statements:
             clickhouse.command(statement)
+        if migration.data is not None:
+            migration.data(db)
         clickhouse.insert(f"{db}.schema_migrations", [[migration.version, migration.name]], ["version", "name"])
         log.info("applied clickhouse migration %s (%s)", migration.version, migration.name)
         applied.append(migration.version)

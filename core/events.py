@@ -4,7 +4,9 @@ Producers (the chat runtime, ``POST /api/v1/analytics/events``, integrations) se
 :class:`EventIn`; the tenant is never taken from the body but from the caller's key, and the
 accepted event travels the bus as an :class:`Envelope`. Payload models are strict about
 types and ranges so a malformed event is rejected with a reason instead of poisoning a
-dashboard.
+dashboard; a turn's channel is one of :class:`core.channels.Channel` (a connector name that
+older producers sent, such as ``twilio``, is taken as its channel). The row a turn becomes
+in ClickHouse is :class:`core.event_record.EventRecord`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from core.channels import Channel, normalize_channel
 
 SCHEMA_VERSION: Literal[1] = 1
 MAX_BATCH = 5000  # events per API request
@@ -27,6 +31,23 @@ DEAD_LETTER_TOPIC = "events.deadletter"
 Short = Annotated[str, Field(max_length=200)]
 
 
+_CHANNELS = frozenset(c.value for c in Channel)
+
+
+def _channel(value: str) -> str:
+    """A channel of :class:`core.channels.Channel` ("" = not said); the connector names older
+    producers sent (``twilio``, ``web_widget``) are taken as their channel."""
+    canonical = normalize_channel(value.lower())
+    if canonical and canonical not in _CHANNELS:
+        raise ValueError(f"unknown channel '{value}'; known: {', '.join(Channel)}")
+    return canonical
+
+
+ChannelName = Annotated[
+    str, Field(max_length=200, json_schema_extra={"enum": ["", *sorted(_CHANNELS)]}), AfterValidator(_channel)
+]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -38,7 +59,7 @@ class ConversationLog(_Strict):
     version: int = Field(default=0, ge=0)
     conversation_id: Short
     end_user_id: Short = ""
-    channel: Short = ""
+    channel: ChannelName = ""
     model: Short = ""
     provider: Short = ""
     intent: Short = ""

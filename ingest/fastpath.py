@@ -17,6 +17,7 @@ import polars as pl
 import pyarrow as pa
 
 from core import event_record
+from core.channels import LEGACY_CHANNELS
 from core.events import ConversationLog
 
 # Payload fields as JSON gives them (integers as Int64, decimals as Float64): the promoted
@@ -53,6 +54,7 @@ _STRINGS = tuple(c for c in event_record.PROMOTED_COLUMNS if event_record.BY_NAM
 _NUMBERS = tuple(c for c in event_record.PROMOTED_COLUMNS if c not in _STRINGS and not event_record.BY_NAME[c].nullable)
 # The insert types (``ARROW_SCHEMA``) as polars types.
 _COLUMN_TYPES = pl.DataFrame(event_record.ARROW_SCHEMA.empty_table()).schema
+_LEGACY_CHANNELS = {old: new.value for old, new in LEGACY_CHANNELS.items()}
 _OUTCOMES = ["answered", "handoff", "error", "blocked", "abandoned"]
 
 
@@ -78,7 +80,7 @@ def process_fast(values: list[bytes]) -> pa.Table | None:
         *[pl.col(c).fill_null("").str.slice(0, 200) for c in _STRINGS],
         *[pl.col(c).fill_null(0) for c in _NUMBERS],
         pl.col("source").fill_null("").str.slice(0, 64),
-    )
+    ).with_columns(pl.col("channel").replace(_LEGACY_CHANNELS))  # older producers named the connector
     valid = (
         pl.col("event_id").str.contains(_UUID).fill_null(False)
         & pl.col("tenant_id").str.contains(_UUID).fill_null(False)

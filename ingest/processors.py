@@ -16,6 +16,7 @@ import orjson
 
 from core import event_record
 from core.bus import BusMessage
+from core.channels import normalize_channel
 from core.event_record import EventRecord
 
 EVENT_COLUMNS = event_record.INSERT_COLUMNS
@@ -85,7 +86,7 @@ def to_record(event: dict[str, Any]) -> EventRecord:
         version=int(payload.get("version", 0) or 0),
         conversation_id=text("conversation_id"),
         end_user_id=text("end_user_id"),
-        channel=text("channel"),
+        channel=normalize_channel(text("channel")),  # older producers named the connector
         model=text("model"),
         provider=text("provider"),
         intent=text("intent"),

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from core import clickhouse, event_record
+from core.channels import normalize_channel
 from core.config import get_settings
 
 # A turn as the explorer shows it: its id and time, then every promoted payload field.
@@ -65,7 +66,7 @@ def _where(q: ExplorerQuery, params: dict[str, object]) -> list[str]:
         kind = event_record.BY_NAME[key].base_type
         where.append(f"{key} = {{f{i}:{kind}}}")
         if kind == "String":
-            params[f"f{i}"] = str(value)
+            params[f"f{i}"] = normalize_channel(str(value)) if key == "channel" else str(value)
         else:
             params[f"f{i}"] = int(value)
     if q.text:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import db
+from core.channels import AGENT_CHANNELS, normalize_channel
 from models.agents import Agent
 from models.base import utcnow
 from models.repositories import agents as agents_repo
@@ -28,7 +29,7 @@ from va_app.domain.identity.principal import Principal
 from va_app.domain.pagination import decode_cursor, encode_cursor
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-CHANNELS = ("web", "whatsapp", "slack", "sms", "teams", "voice", "email", "api")
+CHANNELS: tuple[str, ...] = tuple(c.value for c in AGENT_CHANNELS)
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,8 @@ def require_active(agent: Agent) -> None:
 
 def _clean_channels(channels: list[str] | None) -> list[str]:
     result: list[str] = []
-    for channel in channels or []:
+    for given in channels or []:
+        channel = normalize_channel(given)  # "twilio" is the connector; its channel is "sms"
         if channel not in CHANNELS:
             raise InvalidInput(f"unknown channel '{channel}'; known: {', '.join(CHANNELS)}")
         if channel not in result:

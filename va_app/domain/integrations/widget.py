@@ -12,6 +12,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
+from core.channels import Channel
 from va_app.domain.conversations.runtime import chat
 from va_app.domain.conversations.turn import ChatInput
 from va_app.domain.errors import NotAuthenticated, PermissionDenied, RateLimited
@@ -50,7 +51,7 @@ async def message(key: str, origin: str, text: str, session_id: str) -> WidgetRe
     out = await chat(
         system_principal(conn.tenant_id, f"integration:{conn.id}"),
         str(conn.config["agent"]),
-        ChatInput(message=text, conversation_id=conv, user_id=session_id[:200], channel="web_widget"),
+        ChatInput(message=text, conversation_id=conv, user_id=session_id[:200], channel=Channel.WEB),
     )
     return WidgetReply(out.reply, conv)
 

@@ -20,6 +20,7 @@ import orjson
 
 from core.bus import BusConsumer, BusMessage, consume_loop, get_bus
 from core.cache import get_redis
+from core.channels import channel_of_connector
 from va_app.domain.conversations.runtime import chat
 from va_app.domain.conversations.turn import ChatInput
 from va_app.domain.identity.principal import system_principal
@@ -68,7 +69,7 @@ async def answer(conn: Connection, msg: InboundMessage) -> str:
             message=msg.text[:8000],
             conversation_id=conversation_id(conn, msg.conversation_key),
             user_id=msg.user_id[:200] or None,
-            channel=conn.kind,
+            channel=channel_of_connector(conn.kind),
         ),
     )
     ctype = connector(conn.kind)
