@@ -47,7 +47,7 @@ async def test_connector_names_stored_as_channels_become_channels() -> None:
     await asyncio.to_thread(upgrade, "head")  # nothing left to do
 
     async with db.session_scope() as session:
-        channels = dict(
+        channels: dict[uuid.UUID, list[str]] = dict(
             (
                 await session.execute(
                     text("SELECT id, channels FROM agents WHERE id IN (:a, :b)"), {"a": ids[0], "b": ids[1]}
@@ -58,9 +58,9 @@ async def test_connector_names_stored_as_channels_become_channels() -> None:
         )
         assert channels == {ids[0]: ["web", "sms", "email"], ids[1]: ["web"]}  # order kept, duplicates merged
         for old, new in (("twilio", "sms"), ("web_widget", "web"), ("whatsapp", "whatsapp")):
-            report = await reports_repo.get_report(session=session, tenant_id=tenant.tenant_id, report_id=reports[old])
-            assert report is not None
-            assert report.definition["filters"] == {"channel": new, "agent": "front-desk"}
-            assert report.definition["title"] == old
+            found = await reports_repo.get_report(session=session, tenant_id=tenant.tenant_id, report_id=reports[old])
+            assert found is not None
+            assert found.definition["filters"] == {"channel": new, "agent": "front-desk"}
+            assert found.definition["title"] == old
         untouched = await reports_repo.get_report(session=session, tenant_id=tenant.tenant_id, report_id=no_filter.id)
         assert untouched is not None and untouched.definition == {"range": "24h"}

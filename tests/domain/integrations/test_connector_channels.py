@@ -38,4 +38,4 @@ async def test_the_worker_reports_the_channel_not_the_connector(
     conn = Connection(uuid.uuid4(), uuid.uuid4(), kind, "front desk", {"agent": "hotel"}, {})
     await worker.answer(conn, InboundMessage("e1", "+15550100", "+15550100", "When is check-out?", {}))
     assert seen[0].channel == channel
-    assert seen[0].conversation_id.startswith(f"{kind}-")  # conversation ids keep their connector prefix
+    assert (seen[0].conversation_id or "").startswith(f"{kind}-")  # conversation ids keep their connector prefix
