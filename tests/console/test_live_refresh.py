@@ -127,8 +127,8 @@ def signed_in(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
     return seen
 
 
-def run(tab: Tab, clock: Clock, connected: Callable[[str], bool] = lambda _token: True) -> Awaitable[str]:
-    return live.run(tab, connected=connected, sleep=clock.sleep, clock=clock)  # type: ignore[arg-type]
+async def run(tab: Tab, clock: Clock, connected: Callable[[str], bool] = lambda _token: True) -> str:
+    return await live.run(tab, connected=connected, sleep=clock.sleep, clock=clock)  # type: ignore[arg-type]
 
 
 async def test_reads_at_once_then_every_interval_until_the_tab_leaves_the_page(signed_in: list[str | None]) -> None:
