@@ -15,19 +15,19 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
+from core import keys
 from core.bus import BusMessage, Event, encode_event
 from core.config import BusSettings
 
 logger = logging.getLogger(__name__)
 
-STREAM_PREFIX = "va:bus:"
 PIPELINE_CHUNK = 1000  # bounds the memory of one pipeline reply without costing round trips
 _KEY = b"k"
 _VALUE = b"v"
 
 
 def stream_name(topic: str) -> str:
-    return f"{STREAM_PREFIX}{topic}"
+    return keys.bus_stream(topic)
 
 
 class RedisStreamBus:

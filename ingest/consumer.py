@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
 
-from core import failpoints, tracing
+from core import failpoints, keys, tracing
 from core.bus import BusConsumer, BusMessage, EventBus, get_bus
 from core.config import Settings, get_settings
 from core.events import DEAD_LETTER_TOPIC, EVENT_TYPES
@@ -28,8 +28,6 @@ from ingest.manifest import ManifestStore
 from ingest.processors import InsertBatch, process, process_dead_letters
 
 log = logging.getLogger(__name__)
-LAG_KEY = "va:ingest:lag"
-LAG_TOPICS_KEY = "va:ingest:lag:topics"
 
 
 @dataclass
@@ -207,10 +205,10 @@ class IngestWorker:
         if self._redis is not None:
             with contextlib.suppress(Exception):
                 pipe = self._redis.pipeline(transaction=False)
-                pipe.set(LAG_KEY, total, ex=30)
+                pipe.set(keys.INGEST_LAG, total, ex=30)
                 if per_topic:
-                    pipe.hset(LAG_TOPICS_KEY, mapping=per_topic)
-                    pipe.expire(LAG_TOPICS_KEY, 30)
+                    pipe.hset(keys.INGEST_LAG_TOPICS, mapping=per_topic)
+                    pipe.expire(keys.INGEST_LAG_TOPICS, 30)
                 await pipe.execute()
 
     async def stop(self) -> None:

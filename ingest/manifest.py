@@ -16,13 +16,15 @@ from collections.abc import Sequence
 import orjson
 import redis.asyncio as aioredis
 
+from core import keys
+
 TTL_S = 24 * 3600
 
 
 class ManifestStore:
     def __init__(self, client: aioredis.Redis, group: str, topic: str) -> None:
         self._redis = client
-        self._prefix = f"va:ingest:{group}:{topic}"
+        self._prefix = keys.ingest_manifest(group, topic)
 
     def _msg(self, message_id: str) -> str:
         return f"{self._prefix}:m:{message_id}"

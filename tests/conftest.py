@@ -41,6 +41,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.path.is_relative_to(E2E))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _wired_domain() -> None:
+    """The domain's extension points plugged in as the app module does (va_app.runtime)."""
+    from va_app.runtime import wire_domain
+
+    wire_domain()
+
+
 @pytest.fixture(scope="session")
 def test_root() -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(prefix="va-test-"))

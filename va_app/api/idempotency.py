@@ -17,7 +17,7 @@ import re
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core import cache
+from core import cache, keys
 
 TTL_S = 24 * 3600
 IN_FLIGHT_TTL_S = 60
@@ -52,7 +52,7 @@ class IdempotencyMiddleware:
             return
         who = hashlib.sha256(headers.get(b"authorization", b"")).hexdigest()[:32]
         digest = hashlib.sha256(f"{who}|{scope['method']}|{path}|{client_key}".encode()).hexdigest()
-        key = f"va:idem:{digest}"
+        key = keys.idempotency(digest)
         redis = cache.get_redis()
         if not await redis.set(key, b"in-flight", ex=IN_FLIGHT_TTL_S, nx=True):
             stored = await redis.get(key)

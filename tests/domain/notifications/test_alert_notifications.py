@@ -33,7 +33,7 @@ from va_app.domain.alerts import notify, service
 from va_app.domain.integrations import delivery, outbound
 from va_app.domain.integrations.signing import verify_va_signature
 from va_app.domain.notifications import alert_notifiers as channels
-from va_app.domain.notifications import email
+from va_app.domain.notifications import email as smtp_email
 from va_app.domain.notifications import report_delivery as report_channels
 from va_app.domain.reports import delivery as report_delivery
 
@@ -233,7 +233,7 @@ async def test_email_is_off_without_smtp(api: httpx.AsyncClient, hub_notifiers: 
     tenant = await create_tenant()
     refused = await _connect(api, tenant.owner_key, "notifications", {}, {"email_to": ["a@example.com"]})
     assert refused.status_code in (400, 422) and "EMAIL__SMTP_HOST" in refused.text
-    assert not await email.send_email(["a@example.com"], "x", "y")
+    assert not await smtp_email.send_email(["a@example.com"], "x", "y")
 
 
 async def test_scheduled_report_by_email_attachment_and_signed_webhook(

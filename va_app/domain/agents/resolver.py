@@ -21,7 +21,7 @@ from collections import OrderedDict
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import cache, db
+from core import cache, db, keys
 from models.repositories import agents as agents_repo
 from va_app.domain.agents import routing
 from va_app.domain.agents.routing import RouteTable
@@ -36,11 +36,11 @@ _versions: OrderedDict[tuple[str, str, int], VersionInfo] = OrderedDict()
 
 
 def _route_key(tenant_id: uuid.UUID | str, agent_id: uuid.UUID | str, environment: str) -> str:
-    return f"va:agents:route:{tenant_id}:{agent_id}:{environment}"
+    return keys.agent_route(tenant_id, agent_id, environment)
 
 
 def _pin_key(agent_id: uuid.UUID | str, environment: str, conversation_id: str) -> str:
-    return f"va:agents:pin:{agent_id}:{environment}:{conversation_id}"
+    return keys.agent_pin(agent_id, environment, conversation_id)
 
 
 def _previous_stable(history: list[tuple[int | None, str, str]], current: int) -> int | None:

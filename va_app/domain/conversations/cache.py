@@ -33,7 +33,7 @@ import numpy as np
 import orjson
 
 from core import cache as redis_cache
-from core import db
+from core import db, keys
 from core.config import get_settings
 from models.repositories import semantic_cache as repo
 
@@ -91,11 +91,11 @@ def exact_key(tenant_id: uuid.UUID | str, agent_id: str, version: int, message: 
     """Tenant, agent and version are in the key in clear and in the hash: no two can collide."""
     material = "\x1f".join((str(tenant_id), str(agent_id), str(version), normalise(message), scope))
     digest = hashlib.sha256(material.encode()).hexdigest()
-    return f"va:chatcache:x:{tenant_id}:{agent_id}:{version}:{digest}"
+    return keys.answer_cache_entry(tenant_id, agent_id, version, digest)
 
 
 def _index_key(tenant_id: uuid.UUID | str, agent_id: str) -> str:
-    return f"va:chatcache:idx:{tenant_id}:{agent_id}"
+    return keys.answer_cache_index(tenant_id, agent_id)
 
 
 async def get_exact(key: str) -> CachedReply | None:

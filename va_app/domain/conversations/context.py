@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 
 import orjson
 
-from core import cache
+from core import cache, keys
 from va_app.domain.llm.contracts import ChatMessage
 
 SUMMARY_SNIPPET_CHARS = 120
@@ -120,7 +120,7 @@ def new_conversation_id() -> str:
 
 
 def _key(tenant_id: uuid.UUID | str, agent_id: str, environment: str, conversation_id: str) -> str:
-    return f"va:conv:{tenant_id}:{agent_id}:{environment}:{conversation_id}"
+    return keys.conversation_context(tenant_id, agent_id, environment, conversation_id)
 
 
 async def load(tenant_id: uuid.UUID | str, agent_id: str, environment: str, conversation_id: str) -> ConversationState:

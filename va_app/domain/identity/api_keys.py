@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from core import cache, db
+from core import cache, db, keys
 from models.base import utcnow
 from models.repositories import api_keys as keys_repo
 from models.repositories import tenants as tenants_repo
@@ -30,7 +30,6 @@ from va_app.domain.pagination import decode_cursor, encode_cursor
 ROTATION_GRACE = dt.timedelta(hours=24)
 STALE_AFTER = dt.timedelta(days=90)
 CACHE_TTL_S = 60
-_CACHE_PREFIX = "va:apikey:"
 
 
 @dataclass(frozen=True)
@@ -214,7 +213,7 @@ async def authenticate_api_key(raw: str) -> Principal:
 
 
 async def _cached(prefix: str) -> dict[str, Any] | None:
-    raw = await cache.get_redis().get(_CACHE_PREFIX + prefix)
+    raw = await cache.get_redis().get(keys.api_key_record(prefix))
     return orjson.loads(raw) if raw else None
 
 
@@ -241,17 +240,17 @@ async def _load(prefix: str) -> dict[str, Any] | None:
             "rate_limit_per_minute": key.rate_limit_per_minute,
             "tenant_rate_limit_per_minute": (quotas or {}).get("requests_per_minute"),
         }
-    await cache.get_redis().set(_CACHE_PREFIX + prefix, orjson.dumps(record), ex=CACHE_TTL_S)
+    await cache.get_redis().set(keys.api_key_record(prefix), orjson.dumps(record), ex=CACHE_TTL_S)
     return record
 
 
 async def _forget(prefix: str) -> None:
-    await cache.get_redis().delete(_CACHE_PREFIX + prefix)
+    await cache.get_redis().delete(keys.api_key_record(prefix))
 
 
 async def _mark_used(record: dict[str, Any], now: dt.datetime) -> None:
     """Write ``last_used_at`` at most once a minute per key: a write per request would cost more than the request."""
-    if not await cache.get_redis().set(f"va:apikey-used:{record['id']}", b"1", ex=60, nx=True):
+    if not await cache.get_redis().set(keys.api_key_used(record["id"]), b"1", ex=60, nx=True):
         return
     async with db.session_scope() as session:
         await keys_repo.touch_last_used(

@@ -21,7 +21,7 @@ import pyotp
 import qrcode
 from qrcode.image.svg import SvgPathImage
 
-from core import cache, db
+from core import cache, db, keys
 from models.base import utcnow
 from models.repositories import members as members_repo
 from models.repositories import tenants as tenants_repo
@@ -57,11 +57,11 @@ class TotpEnrolment:
 
 
 def _session_key(token: str) -> str:
-    return f"va:sess:{secrets.hash_secret(token)}"
+    return keys.session(secrets.hash_secret(token))
 
 
 def _lock_seconds(failures: int) -> int:
-    return min(LOCK_MAX_S, LOCK_BASE_S * 2 ** max(0, failures - LOCK_AFTER))
+    return min(LOCK_MAX_S, LOCK_BASE_S * (1 << max(0, failures - LOCK_AFTER)))  # x 2 per failure
 
 
 async def login(email: str, password: str, tenant_slug: str | None = None) -> LoginResult:
@@ -87,7 +87,7 @@ async def login(email: str, password: str, tenant_slug: str | None = None) -> Lo
         if user.totp_enabled:
             mfa_token = secrets.session_token()
             await cache.get_redis().set(
-                f"va:mfa:{secrets.hash_secret(mfa_token)}",
+                keys.mfa_challenge(secrets.hash_secret(mfa_token)),
                 orjson.dumps({"user_id": str(user.id), "tenant_id": str(tenant_id)}),
                 ex=int(MFA_PENDING.total_seconds()),
             )
@@ -99,7 +99,7 @@ async def login(email: str, password: str, tenant_slug: str | None = None) -> Lo
 async def verify_second_factor(mfa_token: str, code: str) -> LoginResult:
     """Finish a login with a TOTP code or a one-time recovery code."""
     redis = cache.get_redis()
-    key = f"va:mfa:{secrets.hash_secret(mfa_token)}"
+    key = keys.mfa_challenge(secrets.hash_secret(mfa_token))
     raw = await redis.get(key)
     if raw is None:
         raise NotAuthenticated("sign-in expired; enter your password again")
@@ -138,7 +138,7 @@ async def _check_code(user: User, code: str) -> bool:
             if py_secrets.compare_digest(totp.at(at), code):
                 step = int(at.timestamp()) // 30
                 # a code is good once: replaying an observed code inside its window fails
-                fresh = await cache.get_redis().set(f"va:totp-used:{user.id}:{step}", b"1", ex=120, nx=True)
+                fresh = await cache.get_redis().set(keys.totp_used(user.id, step), b"1", ex=120, nx=True)
                 return bool(fresh)
         return False
     hashed = secrets.hash_secret(code.lower())
@@ -208,7 +208,7 @@ async def principal_for_session(token: str | None) -> Principal:
     if user is None or not user.is_active or (found is None and not user.is_superadmin):
         await redis.delete(key)
         raise NotAuthenticated("your access was removed; please sign in again")
-    role = "superadmin" if user.is_superadmin else found[0].role  # type: ignore[index]
+    role = "superadmin" if user.is_superadmin or found is None else found[0].role  # None: a superadmin
     return Principal(
         tenant_id=tenant_id,
         role=role,

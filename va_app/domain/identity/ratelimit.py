@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from core import cache
+from core import cache, keys
 
 WINDOW_MS = 60_000
 DEFAULT_KEY_LIMIT = 1000
@@ -86,11 +86,11 @@ class LimitDecision:
 
 def window_keys(limits: list[Limit], window_index: int, shard: str) -> list[str]:
     """Current and previous window counters per limit, all under the hash tag ``{shard}``."""
-    keys: list[str] = []
+    out: list[str] = []
     for limit in limits:
-        base = f"va:rl:{{{shard}}}:{limit.scope}"
-        keys += [f"{base}:{window_index}", f"{base}:{window_index - 1}"]
-    return keys
+        base = keys.rate_limit(shard, limit.scope)
+        out += [f"{base}:{window_index}", f"{base}:{window_index - 1}"]
+    return out
 
 
 async def check(limits: list[Limit], now_ms: int | None = None, *, shard: str | None = None) -> LimitDecision:
@@ -100,13 +100,13 @@ async def check(limits: list[Limit], now_ms: int | None = None, *, shard: str | 
     checked together must be given one, e.g. the tenant id.
     """
     now = now_ms if now_ms is not None else int(time.time() * 1000)
-    keys = window_keys(limits, now // WINDOW_MS, shard if shard is not None else limits[0].scope)
+    window = window_keys(limits, now // WINDOW_MS, shard if shard is not None else limits[0].scope)
     args = [now, WINDOW_MS, *[limit.per_minute for limit in limits]]
     redis = cache.get_redis()
     script = _scripts.get(id(redis))
     if script is None:
         script = _scripts[id(redis)] = redis.register_script(_SCRIPT)  # EVALSHA after the first call
-    allowed, failed, limit_value, remaining, retry_ms, reset_ms = await script(keys=keys, args=args)
+    allowed, failed, limit_value, remaining, retry_ms, reset_ms = await script(keys=window, args=args)
     return LimitDecision(
         allowed=bool(allowed),
         limit=int(limit_value),

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from core import cache
+from core import cache, keys
 from core.config import get_settings
 from core.events import DEAD_LETTER_TOPIC, MAX_BATCH, MAX_EVENT_BYTES, validate_event
 from core.metrics import EVENTS_REJECTED
@@ -21,8 +21,6 @@ from va_app.domain.errors import InvalidInput, Unavailable
 from va_app.domain.identity.permissions import Perm
 from va_app.domain.identity.principal import Principal
 from va_app.domain.ingestion.publisher import publish_events, shared_bus
-
-BACKLOG_KEY = "va:ingest:lag"
 
 
 @dataclass
@@ -59,7 +57,7 @@ def normalise_body(body: Any) -> list[Any]:
 
 
 async def check_backlog() -> None:
-    raw = await cache.get_redis().get(BACKLOG_KEY)
+    raw = await cache.get_redis().get(keys.INGEST_LAG)
     backlog = int(raw) if raw else 0
     if backlog > get_settings().ingest.max_backlog:
         raise Unavailable(f"ingest backlog is {backlog} messages; retry in a few seconds")

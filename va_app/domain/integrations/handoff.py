@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from core import keys
 from core.bus import BusMessage
 from core.cache import get_redis
 from va_app.domain.integrations.catalog import connector
@@ -58,7 +59,7 @@ async def open_tickets(event: dict[str, Any]) -> list[dict[str, Any]]:
     created: list[dict[str, Any]] = []
     redis = get_redis()
     for conn in _targets(await tenant_connections(tenant_id)):
-        claim = f"va:integ:handoff:{event['event_id']}:{conn.id}"
+        claim = keys.handoff_claim(event["event_id"], conn.id)
         if not await redis.set(claim, b"1", nx=True, ex=CLAIM_TTL_S):
             continue
         params = ticket_params(payload.get("details") or {}, str(payload.get("agent_id", "")))

@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from core import keys
 from core.cache import get_redis
 from core.events import validate_event
 from va_app.domain.identity.secrets import encrypt
@@ -40,7 +41,7 @@ class Accepted:
 
 
 def seen_key(integration_id: uuid.UUID, event_id: str) -> str:
-    return f"va:integ:seen:{integration_id}:{event_id}"
+    return keys.inbound_seen(integration_id, event_id)
 
 
 async def receive(integration_id: uuid.UUID, req: InboundRequest, now: float | None = None) -> Accepted:

@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from core import keys
 from core.bus import BusConsumer, BusMessage, consume_loop, get_bus
 from core.cache import get_redis
 from core.channels import channel_of_connector
@@ -82,7 +83,7 @@ async def _process(event: dict[str, Any]) -> None:
     payload = event.get("payload") or {}
     if payload.get("status") != "received" or "sealed" not in (payload.get("details") or {}):
         return
-    done_key = f"va:integ:done:{event['event_id']}"
+    done_key = keys.inbound_done(event["event_id"])
     redis = get_redis()
     if await redis.exists(done_key):
         return

@@ -23,6 +23,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from core import keys
 from core.cache import get_redis
 
 NANO = 1_000_000_000
@@ -113,11 +114,11 @@ def to_nano(usd: float) -> int:
 
 
 def rules_key(tenant_id: str) -> str:
-    return f"va:llm:{{{tenant_id}}}:budget_rules"
+    return keys.llm_budget_rules(tenant_id)
 
 
 def budget_prefix(tenant_id: str) -> str:
-    return f"va:llm:{{{tenant_id}}}:b:"
+    return keys.llm_budget_prefix(tenant_id)
 
 
 def period_ids(now: dt.datetime) -> tuple[str, str]:

@@ -23,7 +23,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from core.cache import get_redis
+from core import keys
+from core.cache import awaited, get_redis
 from core.config import Settings, get_settings
 from core.metrics import LLM_CALLS, LLM_COST, LLM_ERRORS, LLM_LATENCY, LLM_TOKENS
 from core.tracing import span
@@ -39,7 +40,6 @@ from va_app.domain.llm.tokens import estimate_messages
 
 log = logging.getLogger(__name__)
 ConfigLoader = Callable[[uuid.UUID], Awaitable[TenantLLMConfig]]
-LATENCY_KEY = "va:llm:latency_ewma"
 LATENCY_SHARE_S = 5.0
 MAX_RETRY_AFTER_S = 2.0
 
@@ -342,8 +342,9 @@ class Router:
             }
             client = get_redis()
             if mine:
-                await client.hset(LATENCY_KEY, mapping=mine)  # type: ignore[arg-type,misc]
-            for dep_id, value in (await client.hgetall(LATENCY_KEY)).items():  # type: ignore[misc]
+                await awaited(client.hset(keys.LLM_LATENCY_EWMA, mapping=mine))
+            shared: dict[bytes, bytes] = await awaited(client.hgetall(keys.LLM_LATENCY_EWMA))
+            for dep_id, value in shared.items():
                 self.breakers.seed_latency(dep_id.decode(), dep_id.decode(), float(value))
         except Exception:  # latency sharing is an optimisation; the call path must not care
             log.warning("could not share latency EWMAs through Redis", exc_info=True)

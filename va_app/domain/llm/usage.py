@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.cache import get_redis
+from core import keys
+from core.cache import awaited, get_redis
 from va_app.domain.llm.contracts import Attribution
 from va_app.domain.llm.ledger import NANO, period_ids, to_nano
 
@@ -19,7 +20,7 @@ _TTL = {"d": 8 * 86400, "m": 400 * 86400}
 
 
 def usage_key(tenant_id: str, kind: str, period_id: str) -> str:
-    return f"va:llm:{{{tenant_id}}}:usage:{kind}:{period_id}"
+    return keys.llm_usage(tenant_id, kind, period_id)
 
 
 def _dimensions(attribution: Attribution, model: str) -> list[str]:
@@ -61,7 +62,7 @@ async def totals(tenant_id: str, now: dt.datetime | None = None) -> dict[str, di
     day, month = period_ids(now or dt.datetime.now(dt.UTC))
     out: dict[str, dict[str, object]] = {}
     for label, kind, period_id in (("today", "d", day), ("month", "m", month)):
-        raw = await get_redis().hgetall(usage_key(tenant_id, kind, period_id))  # type: ignore[misc]
+        raw: dict[bytes, bytes] = await awaited(get_redis().hgetall(usage_key(tenant_id, kind, period_id)))
         fields = {k.decode(): int(v) for k, v in raw.items()}
         by: dict[str, dict[str, float]] = {}
         for name, value in fields.items():

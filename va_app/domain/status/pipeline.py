@@ -6,20 +6,17 @@ import datetime as dt
 from typing import Any
 
 from analytics.queries import pipeline as pq
-from core import cache, clickhouse
+from core import cache, clickhouse, keys
 from va_app.domain.identity.permissions import Perm
 from va_app.domain.identity.principal import Principal
-
-LAG_KEY = "va:ingest:lag"
-LAG_TOPICS_KEY = "va:ingest:lag:topics"
 
 
 async def backlog() -> dict[str, Any]:
     """Messages not yet written, per topic, as last reported by the ingest workers (None when
     no worker reported in the last 30 s — which is itself worth showing)."""
     redis = cache.get_redis()
-    total = await redis.get(LAG_KEY)
-    topics: dict[bytes, bytes] = await redis.hgetall(LAG_TOPICS_KEY)  # type: ignore[misc]  # redis-py types sync|async
+    total = await redis.get(keys.INGEST_LAG)
+    topics: dict[bytes, bytes] = await cache.awaited(redis.hgetall(keys.INGEST_LAG_TOPICS))
     return {
         "total": int(total) if total is not None else None,
         "topics": {k.decode(): int(v) for k, v in topics.items()},
