@@ -11,6 +11,7 @@ channels into channels, so an old producer still lands in the right slice.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal, get_args
 
 
 class Channel(StrEnum):
@@ -29,6 +30,12 @@ class Channel(StrEnum):
 
 # What an agent can declare and an API caller can claim (the console is the platform's own).
 AGENT_CHANNELS: tuple[Channel, ...] = tuple(c for c in Channel if c is not Channel.CONSOLE)
+
+# The same set as a type, for request schemas (an OpenAPI enum of strings); a Literal cannot be
+# built from the enum, so the import-time check below keeps the two one definition.
+AgentChannelName = Literal["web", "whatsapp", "slack", "sms", "teams", "voice", "email", "api"]
+if set(get_args(AgentChannelName)) != {c.value for c in AGENT_CHANNELS}:  # pragma: no cover
+    raise RuntimeError("AgentChannelName and AGENT_CHANNELS disagree")
 
 # Inbound connector type (``integrations.kind``) -> the channel its messages arrive on.
 CONNECTOR_CHANNELS: dict[str, Channel] = {

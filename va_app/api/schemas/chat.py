@@ -6,9 +6,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.channels import AgentChannelName
+from va_app.domain.agents.resolver import Environment
 from va_app.domain.conversations.turn import ChatOutput
 
-Channel = Literal["web", "whatsapp", "slack", "sms", "teams", "voice", "email", "api"]
+Channel = AgentChannelName
 
 
 class ChatRequest(BaseModel):
@@ -21,7 +23,7 @@ class ChatRequest(BaseModel):
         description="continue a conversation (its context and version); omit to start one",
     )
     user_id: str | None = Field(default=None, max_length=200, description="your id of the end user")
-    environment: Literal["development", "staging", "production"] = "production"
+    environment: Environment = "production"
     channel: Channel = "api"
     stream: bool = Field(default=False, description="answer as server-sent events (delta…, then done)")
 

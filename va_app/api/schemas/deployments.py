@@ -10,8 +10,8 @@ from pydantic.dataclasses import dataclass
 from va_app.api.schemas.common import Page, Strict
 from va_app.domain.agents.deployments import DeploymentEventInfo, DeploymentInfo
 from va_app.domain.agents.health import Check
+from va_app.domain.agents.resolver import Environment
 
-Environment = Literal["development", "staging", "production"]
 Strategy = Literal["all", "canary", "gradual"]
 
 

@@ -8,12 +8,15 @@ from pydantic import BaseModel, Field, model_validator
 from pydantic.dataclasses import dataclass
 
 from va_app.api.schemas.common import Listing, Strict
+from va_app.domain.llm.catalog import ExternalWire, RequestTier
+from va_app.domain.llm.contracts import Policy
 from va_app.domain.llm.optimize import OptimizeReport, PolicyEstimate
 from va_app.domain.llm.service import ModelView
 from va_app.domain.llm.tenant_config import ProviderView
 
-Tier = Literal["basic", "standard", "high", "economy", "premium"]
-Routing = Literal["cheapest", "complexity", "latency", "weighted"]
+# The words are the domain's own: one definition of tiers, routing policies and wires.
+Tier = RequestTier
+Routing = Policy
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,7 @@ class ProviderPut(Strict):
         default=None, min_length=1, max_length=4000, description="stored encrypted; never returned"
     )
     base_url: str | None = Field(default=None, max_length=2000, description="e.g. http://vllm:8000/v1")
-    wire: Literal["openai", "anthropic", "litellm"] | None = None
+    wire: ExternalWire | None = None
     models: list[CustomModelIn] | None = Field(
         default=None, max_length=200, description="overrides of built-in models or custom models; replaces the list"
     )

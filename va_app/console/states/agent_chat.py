@@ -125,7 +125,7 @@ class AgentChatState(AgentDetailState):
     @rx.var
     def env_labels(self) -> dict[str, str]:
         """``production · v2`` or ``staging · nothing deployed``, for the environment picker."""
-        labels = {env: f"{env} · nothing deployed" for env in ENVIRONMENTS}
+        labels: dict[str, str] = {env: f"{env} · nothing deployed" for env in ENVIRONMENTS}
         for card in self.environments:
             if card["deployed"]:
                 labels[card["environment"]] = f"{card['environment']} · {card['stable']}"

@@ -8,6 +8,7 @@ from reflex.vars import ObjectVar
 from va_app.console.components.agents import labelled
 from va_app.console.components.panels import empty_row, error_callout, section_card
 from va_app.console.states.agent_experiments import AgentExperimentsState, ExperimentRow, ResultRow, VariantInput
+from va_app.domain.agents.resolver import ENVIRONMENTS
 
 EXPERIMENT_STATUS = {"running": "amber", "stopped": "gray"}
 
@@ -59,9 +60,7 @@ def _experiment_dialog() -> rx.Component:
                     rx.grid(
                         labelled(
                             "Environment",
-                            rx.select(
-                                ["development", "staging", "production"], value=e.exp_env, on_change=e.set_exp_env
-                            ),
+                            rx.select(list(ENVIRONMENTS), value=e.exp_env, on_change=e.set_exp_env),
                         ),
                         labelled(
                             "Primary metric",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
+from typing import Literal, get_args
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +29,8 @@ from va_app.domain.agents.routing import RouteTable
 from va_app.domain.agents.versions import VersionInfo, describe
 from va_app.domain.errors import NotFound
 
-ENVIRONMENTS = ("development", "staging", "production")
+Environment = Literal["development", "staging", "production"]
+ENVIRONMENTS: tuple[Environment, ...] = get_args(Environment)
 ROUTE_TTL_S = 30
 PIN_TTL_S = 24 * 3600
 _VERSION_CACHE_SIZE = 2048

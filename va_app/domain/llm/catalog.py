@@ -26,7 +26,13 @@ from core.config import Settings
 log = logging.getLogger(__name__)
 
 Tier = Literal["basic", "standard", "high"]
-Wire = Literal["local", "openai", "anthropic", "litellm"]
+# The words agent versions use for the same tiers (economy = basic, premium = high).
+TierAlias = Literal["economy", "premium"]
+RequestTier = Literal[Tier, TierAlias]  # what an API caller may ask for
+# How we talk to a provider: our own HTTP clients (OpenAI, Anthropic wire formats) or litellm.
+# ``local`` is the built-in deterministic model; a tenant's own provider uses one of the others.
+ExternalWire = Literal["openai", "anthropic", "litellm"]
+Wire = Literal["local", ExternalWire]
 TIER_RANK: dict[str, int] = {"basic": 0, "standard": 1, "high": 2}
 _TIER_ALIASES = {"economy": "basic", "premium": "high"}
 LOCAL = "local"

@@ -13,7 +13,7 @@ import re
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 from core import db
 from core.config import get_settings
@@ -25,6 +25,7 @@ from va_app.domain.identity.principal import Principal
 from va_app.domain.identity.secrets import decrypt, encrypt
 from va_app.domain.llm.catalog import (
     LOCAL,
+    ExternalWire,
     ModelSpec,
     ProviderCredential,
     TenantLLMConfig,
@@ -107,7 +108,7 @@ def _check_provider(provider: str, wire: str | None, base_url: str | None) -> Wi
     default = wire_for(provider) if provider in ("openai", "anthropic") else ("openai" if base_url else "litellm")
     resolved = wire or default
     if not is_wire(resolved) or resolved == "local":
-        raise InvalidInput("wire must be 'openai', 'anthropic' or 'litellm'")
+        raise InvalidInput("wire must be one of " + ", ".join(f"'{w}'" for w in get_args(ExternalWire)))
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         raise InvalidInput("base_url must start with http:// or https://")
     if provider != "openai" and resolved == "openai" and not base_url:
