@@ -27,8 +27,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.clickhouse]
 END = dt.datetime(2026, 1, 15, 12, tzinfo=dt.UTC)
 
 
-def _pg() -> pg_backup.Connection:
-    return pg_backup.Connection.from_sqlalchemy_url(get_settings().resolved_database_url)
+def _pg() -> pg_backup.PostgresTarget:
+    return pg_backup.PostgresTarget.from_sqlalchemy_url(get_settings().resolved_database_url)
 
 
 def _ch_fingerprints() -> dict[str, dict[str, object]]:
