@@ -86,6 +86,10 @@ class Cluster:
 
     def start(self) -> None:
         for n, chdb_dir in enumerate(self.chdb_dirs, 1):
+            # As in deploy/: the migrations job applies the analytics schema, workers only write rows.
+            migrate = [sys.executable, "-m", "va_app.cli", "db", "upgrade", "--store", "clickhouse"]
+            env = self.env(CLICKHOUSE_URL=f"chdb:///{chdb_dir}")
+            subprocess.run(migrate, cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
             env = self.env(CLICKHOUSE_URL=f"chdb:///{chdb_dir}", INGEST__WORKER_NAME=f"mp-worker-{n}", LOG_LEVEL="INFO")
             cmd = [sys.executable, "-m", "ingest"]
             self.workers.append(_spawn(cmd, env, self.root / f"worker-{n}.log"))
