@@ -56,7 +56,16 @@ def _password_form() -> rx.Component:
                 variant="ghost",
                 width="100%",
             ),
-            rx.button("Sign in", type="submit", size="3", width="100%", loading=LoginState.busy),
+            # Enabled once the page's on_load ran: a submit that overtakes it would have its error
+            # wiped by the on_load's reset (seen on a busy machine).
+            rx.button(
+                "Sign in",
+                type="submit",
+                size="3",
+                width="100%",
+                loading=LoginState.busy,
+                disabled=~rx.State.is_hydrated,
+            ),
             spacing="4",
             width="100%",
         ),
