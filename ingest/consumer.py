@@ -127,6 +127,7 @@ class TopicIngestor:
             return
         prepared = await asyncio.to_thread(self._prepare, unit)
         tables, dropped = await self.dedup.filter([prepared.fast, prepared.slow], token)
+        failpoints.hit("ingest.after_claim")  # fault tests: kill -9 with events claimed, not written
         await asyncio.to_thread(self._insert, token, tables[0], tables[1], prepared.dead_letters)
         rows = tables[0].num_rows + tables[1].num_rows
         if unit:
