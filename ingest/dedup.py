@@ -24,9 +24,9 @@ it). Memory is about 110 bytes of Redis per event in the window.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import redis.asyncio as aioredis
 
 from core import keys
@@ -43,18 +43,14 @@ return out
 _CHUNK = 5000  # keys per script call: bounded Redis blocking time (~5 ms)
 
 
-@dataclass(frozen=True)
-class Identity:
-    """What makes two rows the same event: the tenant and the event id (``core.events``)."""
-
-    tenant_id: str
-    event_id: str
+Identity = tuple[str, str]
+"""What makes two rows the same event: ``(tenant_id, event_id)``, lower-case (``core.events``)."""
 
 
 def identities(table: pa.Table) -> list[Identity]:
-    tenants = table.column("tenant_id").to_pylist()
-    events = table.column("event_id").to_pylist()
-    return [Identity(str(t).lower(), str(e).lower()) for t, e in zip(tenants, events, strict=True)]
+    tenants = pc.utf8_lower(table.column("tenant_id")).to_pylist()
+    events = pc.utf8_lower(table.column("event_id")).to_pylist()
+    return list(zip(tenants, events, strict=True))
 
 
 def first_occurrences(ids: Sequence[Identity]) -> list[bool]:
@@ -65,10 +61,6 @@ def first_occurrences(ids: Sequence[Identity]) -> list[bool]:
         keep.append(identity not in seen)
         seen.add(identity)
     return keep
-
-
-def _claim_key(identity: Identity) -> bytes:
-    return keys.event_seen_prefix(identity.tenant_id) + bytes.fromhex(identity.event_id.replace("-", ""))
 
 
 class DedupWindow:
@@ -83,13 +75,15 @@ class DedupWindow:
         """For distinct identities: True = this token owns the event (write it), False = another
         insert owns it (drop it)."""
         by_tenant: dict[str, list[int]] = {}
-        for index, identity in enumerate(ids):
-            by_tenant.setdefault(identity.tenant_id, []).append(index)
+        for index, (tenant, _) in enumerate(ids):
+            by_tenant.setdefault(tenant, []).append(index)
         keep = [False] * len(ids)
-        for positions in by_tenant.values():
+        for tenant, positions in by_tenant.items():
+            prefix = keys.event_seen_prefix(tenant)
             for start in range(0, len(positions), _CHUNK):
                 chunk = positions[start : start + _CHUNK]
-                answers = await self._script(keys=[_claim_key(ids[i]) for i in chunk], args=[token, self.window_s])
+                claims = [prefix + bytes.fromhex(ids[i][1].replace("-", "")) for i in chunk]
+                answers = await self._script(keys=claims, args=[token, self.window_s])
                 for i, answer in zip(chunk, answers, strict=True):
                     keep[i] = bool(answer)
         return keep
