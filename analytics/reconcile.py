@@ -5,9 +5,10 @@ fed by materialized views) or from the raw ``events`` table read one row per eve
 derived from the same truth -- the distinct events, one row per ``(tenant_id, event_id)`` --
 so both can be checked against it:
 
-* ``events``: per tenant and day, rows stored minus distinct events. Anything above zero is
-  a copy that would count twice in a query that does not deduplicate (copies stored before
-  the ingest dedup window existed, or after it expired).
+* ``events``: copies of an event (rows beyond the first of a ``(tenant_id, event_id)``), per
+  tenant and day of the event's first row. Anything above zero would count twice in a query
+  that does not deduplicate (copies stored before the ingest dedup window existed, or after
+  it expired).
 * each rollup (``rollup_1m``, ``rollup_1h``, the narrow hourly ones): per tenant and time
   bucket, every additive column (events, errors, handoffs, contained, cache hits, tokens,
   cost, CSAT sum and count) and the unique conversations, compared with the same aggregates
@@ -135,39 +136,43 @@ def _frame(sql: str, params: dict[str, object]) -> pl.DataFrame:
 
 
 def check_raw(tenant_id: str | None, since: dt.datetime) -> tuple[int, list[Drift]]:
-    """Days with more rows than distinct events, per tenant."""
+    """Copies of events in the raw table, per tenant and day of the event's first row (a copy
+    with another ``ts`` may sit in another day, so events are grouped by id, not by day)."""
     params: dict[str, object] = {}
-    sql = f"""
-        SELECT toString(tenant_id) AS tenant, toDateTime64(toDate(ts), 0, 'UTC') AS bucket,
-               count() AS rows, uniqExact(event_id) AS distinct_events
-        FROM {_db()}.events
-        WHERE {_scope(tenant_id, since, params)}
-        GROUP BY tenant_id, bucket
-    """
-    frame = _frame(sql, params)
-    drift = [
-        Drift(
-            "events", r["tenant"], _utc(r["bucket"]), {"rows": float(r["rows"])}, {"rows": float(r["distinct_events"])}
+    scope = _scope(tenant_id, since, params)
+    days = clickhouse.query_rows(
+        f"SELECT count() FROM (SELECT DISTINCT tenant_id, toDate(ts) FROM {_db()}.events WHERE {scope})", params
+    )
+    copies = _frame(
+        f"""
+        SELECT tenant, bucket, toFloat64(sum(rows - 1)) AS copies
+        FROM (
+            SELECT toString(tenant_id) AS tenant, toDateTime64(toDate(min(ts)), 0, 'UTC') AS bucket, count() AS rows
+            FROM {_db()}.events
+            WHERE {scope}
+            GROUP BY tenant_id, event_id
+            HAVING rows > 1
         )
-        for r in frame.iter_rows(named=True)
-        if r["rows"] != r["distinct_events"]
+        GROUP BY tenant, bucket
+        """,
+        params,
+    )
+    drift = [
+        Drift("events", r["tenant"], _utc(r["bucket"]), {"copies": r["copies"]}, {"copies": 0.0})
+        for r in copies.iter_rows(named=True)
     ]
-    return frame.height, drift
+    return int(days[0][0]), drift
 
 
-def repair_raw(drift: Sequence[Drift]) -> int:
-    """Delete every copy of an event but its earliest row (a synchronous mutation; mutations do
-    not pass through the views, the rollups are rebuilt separately)."""
+def repair_raw(drift: Sequence[Drift], since: dt.datetime) -> int:
+    """Delete every copy of an event but its earliest row, for the tenants in ``drift`` (a
+    synchronous mutation; mutations do not pass through the views, so the rollups are rebuilt
+    separately)."""
     db = _db()
-    tenants = sorted({d.tenant_id for d in drift})
-    for tenant in tenants:
-        days = sorted({d.bucket for d in drift if d.tenant_id == tenant})
-        params: dict[str, object] = {"tenant": tenant, "days": [d.date() for d in days]}
-        copies = f"""
-            SELECT event_id FROM {db}.events
-            WHERE tenant_id = {{tenant:UUID}} AND toDate(ts) IN {{days:Array(Date)}}
-            GROUP BY event_id HAVING count() > 1
-        """
+    for tenant in sorted({d.tenant_id for d in drift}):
+        params: dict[str, object] = {}
+        scope = _scope(tenant, since, params)
+        copies = f"SELECT event_id FROM {db}.events WHERE {scope} GROUP BY event_id HAVING count() > 1"
         # Rows that differ in their sorting key (another ts or agent_id) are deleted by key, the
         # earliest kept; exact copies (same key) are collapsed by the ReplacingMergeTree's FINAL
         # merge of their partition.
@@ -300,7 +305,7 @@ def verify(
     settled = [d for d in report.drift if d.bucket < cutoff]
     raw = [d for d in settled if d.table == "events"]
     if raw:
-        report.repaired["events"] = repair_raw(raw)
+        report.repaired["events"] = repair_raw(raw, start)
     for rollup in ROLLUPS:
         # After a raw repair every bucket of the affected days may have changed: re-check.
         drifted = check_rollup(rollup, tenant_id, start)[1] if raw else report.drift

@@ -97,7 +97,7 @@ def test_drift_is_found_per_table_and_bucket_and_repaired() -> None:
     by_table = {d.table for d in drifted.drift}
     assert by_table == set(TABLES), by_table
     raw = [d for d in drifted.drift if d.table == "events"]
-    assert len(raw) == 1 and raw[0].stored["rows"] == 130 and raw[0].expected["rows"] == 120
+    assert len(raw) == 1 and raw[0].stored["copies"] == 10 and raw[0].expected["copies"] == 0
     minute = [d for d in drifted.drift if d.table == "rollup_1m" and d.bucket == lost.replace(second=0)]
     assert minute and minute[0].stored["events"] == 0 and minute[0].expected["events"] >= 1
     hourly = [d for d in drifted.drift if d.table == "rollup_1h"]
