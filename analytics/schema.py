@@ -220,7 +220,8 @@ def _rollup_view(db: str, target: str, time_and_dims: str, group_by: str) -> str
     A view sees every insert into ``events``, even one that table then drops as a duplicate;
     the rollup tables therefore keep their own deduplication window, and the view's insert
     carries a token derived from the source insert's, so a redelivered batch is dropped here
-    too and never counted twice.
+    too and never counted twice. (A single *event* sent twice in different batches never
+    reaches the view a second time: the ingest dedup window drops it first, ``ingest.dedup``.)
     """
     return f"""
         CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.mv_{target} TO {db}.{target} AS
@@ -245,6 +246,44 @@ def _rollup_view(db: str, target: str, time_and_dims: str, group_by: str) -> str
         WHERE type = 'conversation.logs'
         GROUP BY tenant_id, {group_by}
     """
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """A rollup table as reconciliation sees it: its time column and bucket function, and the
+    SELECT its materialized view runs (so a rebuild computes exactly what the view would)."""
+
+    name: str
+    time_column: str
+    bucket: str  # ClickHouse function of ``ts`` giving the row's time bucket
+    uniq: str  # the uniq function whose state ``conversations`` holds
+
+
+def _view_for(db: str, name: str) -> str:
+    if name == "rollup_1m":
+        return _rollup_view(db, name, "toStartOfMinute(ts) AS minute", "minute, agent_id, version")
+    if name == "rollup_1h":
+        return _rollup_view(
+            db,
+            name,
+            "toStartOfHour(ts) AS hour, model, provider, channel, intent",
+            "hour, agent_id, version, model, provider, channel, intent",
+        )
+    return _narrow_rollup(db, name, NARROW_ROLLUPS[name], 1)[1]
+
+
+ROLLUPS: tuple[Rollup, ...] = (
+    Rollup("rollup_1m", "minute", "toStartOfMinute", "uniq"),
+    Rollup("rollup_1h", "hour", "toStartOfHour", "uniq"),
+    *(Rollup(name, "hour", "toStartOfHour", "uniqHLL12") for name in NARROW_ROLLUPS),
+)
+
+
+def rollup_select(db: str, name: str, source: str) -> str:
+    """The SELECT of rollup ``name``'s view, reading ``source`` (a table or a parenthesised
+    subquery with the ``events`` columns) instead of ``events``."""
+    select = _view_for(db, name).split(" AS\n", 1)[1]
+    return select.replace(f"FROM {db}.events\n", f"FROM {source}\n", 1)
 
 
 # Rollups keyed by channel (``rollup_1m`` has no channel).

@@ -62,6 +62,10 @@ class IngestSettings(BaseModel):
     target_rows_per_insert: int = 100_000
     max_backlog: int = 5_000_000
     metrics_port: int = 9108
+    # How long an event's identity is remembered in Redis: a copy arriving later is written
+    # again (see the README, "Exactly once"). At least the manifest TTL (a day), so a batch
+    # redelivered after a crash always finds its own claims.
+    dedup_window_s: int = 24 * 3600
 
 
 class LLMSettings(BaseModel):

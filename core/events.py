@@ -15,6 +15,7 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal
 
+import orjson
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from core.channels import Channel, normalize_channel
@@ -109,7 +110,11 @@ PAYLOADS: dict[str, type[_Strict]] = {
 
 
 class EventIn(_Strict):
-    """What a producer sends; ``event_id`` makes retries safe (the store deduplicates on it)."""
+    """What a producer sends; ``event_id`` makes retries safe (the store deduplicates on it).
+
+    Without ``event_id`` the event's identity is :func:`content_event_id` of what the producer
+    sent, so a retry of the same body is the same event even when the server stamps ``ts``.
+    """
 
     event_id: uuid.UUID | None = None
     type: EventType
@@ -142,8 +147,38 @@ class Envelope(BaseModel):
     payload: dict[str, Any]
 
 
-def validate_event(raw: Any, tenant_id: str, now: dt.datetime | None = None) -> Envelope:
-    """An envelope for one raw event, or ``ValueError`` with a reason a person can act on."""
+# Namespace of content-derived event ids (uuid5); fixed forever, or retries across an upgrade
+# would stop matching.
+IDENTITY_NAMESPACE = uuid.UUID("5b0e6c1e-6f1a-4a59-9d3c-0c8a1d2f7e42")
+
+
+def content_event_id(
+    tenant_id: str, event_type: str, source: str, ts: dt.datetime | None, payload: dict[str, Any]
+) -> str:
+    """The identity of an event sent without ``event_id``: a UUIDv5 of its tenant, type,
+    source, the ``ts`` the producer sent (``None`` when the server stamps it) and its validated
+    payload, serialised canonically (sorted keys).
+
+    Server-stamped fields never take part, so retrying the same body -- seconds or hours later
+    -- names the same event. The flip side, documented in the README: two events a producer
+    means as different but sends with identical content and neither ``event_id`` nor ``ts``
+    are one event. Producers that can tell them apart send an ``event_id``.
+    """
+    when = ts.astimezone(dt.UTC).isoformat(timespec="milliseconds") if ts is not None else None
+    canonical = orjson.dumps(
+        {"tenant_id": tenant_id, "type": event_type, "source": source, "ts": when, "payload": payload},
+        option=orjson.OPT_SORT_KEYS,
+    )
+    return str(uuid.uuid5(IDENTITY_NAMESPACE, canonical.decode()))
+
+
+def validate_event(raw: Any, tenant_id: str, now: dt.datetime | None = None, *, fresh_id: bool = False) -> Envelope:
+    """An envelope for one raw event, or ``ValueError`` with a reason a person can act on.
+
+    An event without ``event_id`` gets :func:`content_event_id`, unless ``fresh_id``: our own
+    producers (a chat turn, an alert) create each event exactly once and re-send the envelope,
+    never re-create it, so a random id is their identity and identical content stays two events.
+    """
     if not isinstance(raw, dict):
         raise ValueError("event must be a JSON object")
     try:
@@ -154,11 +189,18 @@ def validate_event(raw: Any, tenant_id: str, now: dt.datetime | None = None) -> 
         where = ".".join(str(p) for p in first.get("loc", ()))
         raise ValueError(f"{where}: {first.get('msg', 'invalid')}" if where else first.get("msg", "invalid")) from None
     ts = (event.ts or now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    fields = payload.model_dump(exclude_defaults=False)
+    if event.event_id is not None:
+        event_id = str(event.event_id)
+    elif fresh_id:
+        event_id = str(uuid.uuid4())
+    else:
+        event_id = content_event_id(tenant_id, event.type, event.source, event.ts, fields)
     return Envelope(
-        event_id=str(event.event_id or uuid.uuid4()),
+        event_id=event_id,
         tenant_id=tenant_id,
         type=event.type,
         ts=ts.isoformat(timespec="milliseconds"),
         source=event.source,
-        payload=payload.model_dump(exclude_defaults=False),
+        payload=fields,
     )

@@ -28,6 +28,13 @@ def ingest_manifest(group: str, topic: str) -> str:
     return f"va:ingest:{group}:{topic}"
 
 
+def event_seen_prefix(tenant_id: Id) -> bytes:
+    """Prefix of the ingest dedup window's claims of one tenant: ``+ event id (16 raw bytes)``
+    -> the insert token that owns the event. ``{tenant}`` keeps one tenant's claims in one
+    cluster slot, so a single script claims a whole batch of that tenant."""
+    return f"va:seen:{{{tenant_id}}}:".encode()
+
+
 # --- API gateway ------------------------------------------------------------------------------
 def idempotency(digest: str) -> str:
     return f"va:idem:{digest}"

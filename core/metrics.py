@@ -26,6 +26,12 @@ EVENTS_REJECTED = Counter(
     "va_events_rejected_total", "Events rejected at the API (sent to dead letters)", ["type"], registry=REGISTRY
 )
 INGESTED = Counter("va_ingest_events_total", "Events written to the analytics store", ["topic"], registry=REGISTRY)
+DUPLICATES_DROPPED = Counter(
+    "va_ingest_duplicates_dropped_total",
+    "Events the ingest worker dropped because the same event (tenant, event_id) was already written",
+    ["topic"],
+    registry=REGISTRY,
+)
 DEAD_LETTERS = Counter(
     "va_ingest_dead_letters_total", "Events the ingest worker could not process", ["topic"], registry=REGISTRY
 )

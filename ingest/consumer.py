@@ -1,7 +1,9 @@
 """The consumer loop: fetch a batch, write it, acknowledge it, forget its manifest.
 
 One loop per topic. At-least-once from the bus plus token-deduplicated inserts gives
-exactly-once counts in ClickHouse. A stop request lets the batch in hand finish (written
+exactly-once batches in ClickHouse; the dedup window (:mod:`ingest.dedup`) drops every
+event already written by another batch, so each event counts once in the raw table and in
+every rollup behind it. A stop request lets the batch in hand finish (written
 and acknowledged) before the loop exits, so shutdown never leaves work for redelivery.
 """
 
@@ -16,18 +18,29 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import pyarrow as pa
 import redis.asyncio as aioredis
 
 from core import failpoints, keys, tracing
 from core.bus import BusConsumer, BusMessage, EventBus, get_bus
 from core.config import Settings, get_settings
 from core.events import DEAD_LETTER_TOPIC, EVENT_TYPES
-from core.metrics import BUS_LAG, DEAD_LETTERS, INGEST_BATCH_SECONDS, INGESTED
+from core.metrics import BUS_LAG, DEAD_LETTERS, DUPLICATES_DROPPED, INGEST_BATCH_SECONDS, INGESTED
 from ingest import fastpath, writers
+from ingest.dedup import DedupWindow
 from ingest.manifest import ManifestStore
-from ingest.processors import InsertBatch, process, process_dead_letters
+from ingest.processors import DeadLetter, InsertBatch, process, process_dead_letters
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """One insert unit as rows: the fast path's table, the field-by-field path's, dead letters."""
+
+    fast: pa.Table
+    slow: pa.Table
+    dead_letters: list[DeadLetter]
 
 
 @dataclass
@@ -36,6 +49,7 @@ class TopicIngestor:
     consumer: BusConsumer
     manifests: ManifestStore
     target_rows: int
+    dedup: DedupWindow
     events_per_message: float = 100.0  # first guess; adapts to what producers send
     written: int = 0
     _last_error: str = field(default="", repr=False)
@@ -66,7 +80,7 @@ class TopicIngestor:
             return 0
         acked: list[BusMessage] = [m for _, unit in units for m in unit]
         for token, unit in units:
-            await asyncio.to_thread(self._write, token, unit)
+            await self.write_unit(token, unit)
         failpoints.hit("ingest.after_write")  # fault tests: kill -9 between write and ack
         await self.consumer.ack(acked)
         for token, unit in units:
@@ -104,34 +118,45 @@ class TopicIngestor:
             units.append((await self.manifests.record([m.id for m in fresh]), fresh))
         return units
 
-    def _write(self, token: str, unit: Sequence[BusMessage]) -> None:
+    async def write_unit(self, token: str, unit: Sequence[BusMessage]) -> None:
+        """Process, drop events already written (in this unit or by another insert), insert."""
         if self.is_dead_letter_topic:
             letters = process_dead_letters(list(unit))
-            writers.write_dead_letters(letters, token)
+            await asyncio.to_thread(writers.write_dead_letters, letters, token)
             DEAD_LETTERS.labels(self.topic).inc(len(letters))
             return
-        rows = 0
+        prepared = await asyncio.to_thread(self._prepare, unit)
+        tables, dropped = await self.dedup.filter([prepared.fast, prepared.slow], token)
+        failpoints.hit("ingest.after_claim")  # fault tests: kill -9 with events claimed, not written
+        await asyncio.to_thread(self._insert, token, tables[0], tables[1], prepared.dead_letters)
+        rows = tables[0].num_rows + tables[1].num_rows
+        if unit:
+            seen = rows + dropped
+            self.events_per_message = 0.8 * self.events_per_message + 0.2 * (seen / len(unit))
+        self.written += rows
+        INGESTED.labels(self.topic).inc(rows)
+        if dropped:
+            DUPLICATES_DROPPED.labels(self.topic).inc(dropped)
+        if prepared.dead_letters:
+            DEAD_LETTERS.labels(self.topic).inc(len(prepared.dead_letters))
+
+    def _prepare(self, unit: Sequence[BusMessage]) -> _Prepared:
         fast = [m for m in unit if self.topic == "conversation.logs" and fastpath.eligible(m.value)]
         slow = [m for m in unit if not (self.topic == "conversation.logs" and fastpath.eligible(m.value))]
         table = fastpath.process_fast([m.value for m in fast]) if fast else None
         if table is None:
-            slow, fast = list(unit), []
-        else:
-            # Separate inserts need separate tokens; which messages take which path is a pure
-            # function of their bytes, so a redelivery splits them the same way again.
-            writers.write_events_arrow(table, token + ":fast")
-            rows += table.num_rows
-        if slow:
-            batch: InsertBatch = process(slow)
-            writers.write_events(batch, token)
-            writers.write_dead_letters(batch.dead_letters, token)
-            rows += batch.rows
-            if batch.dead_letters:
-                DEAD_LETTERS.labels(self.topic).inc(len(batch.dead_letters))
-        if unit:
-            self.events_per_message = 0.8 * self.events_per_message + 0.2 * (rows / len(unit))
-        self.written += rows
-        INGESTED.labels(self.topic).inc(rows)
+            slow, table = list(unit), writers.EVENT_SCHEMA.empty_table()
+        batch: InsertBatch = process(slow) if slow else InsertBatch()
+        return _Prepared(table, writers.to_arrow(batch), batch.dead_letters)
+
+    @staticmethod
+    def _insert(token: str, fast: pa.Table, slow: pa.Table, dead_letters: list[DeadLetter]) -> None:
+        # Separate inserts need separate tokens; which messages take which path is a pure
+        # function of their bytes, and which rows survive the dedup window is fixed by the
+        # claims this token owns, so a redelivery under the same token repeats both inserts.
+        writers.write_events_arrow(fast, token + ":fast")
+        writers.write_events_arrow(slow, token)
+        writers.write_dead_letters(dead_letters, token)
 
     async def run(self, stop: asyncio.Event, retry_delay_s: float = 1.0) -> None:
         while not stop.is_set():
@@ -176,6 +201,7 @@ class IngestWorker:
                     consumer,
                     ManifestStore(self._redis, self.group, topic),
                     self.settings.ingest.target_rows_per_insert,
+                    DedupWindow(self._redis, self.settings.ingest.dedup_window_s),
                 )
             )
         log.info("ingest worker started", extra={"worker": self.name, "bus": self.bus.backend})

@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TOPIC = "conversation.logs"
 REQUESTS = 100
 EVENTS_PER_REQUEST = 40  # N = 4000 events
+MP_AGENT = "3d5e9b70-0000-4000-8000-0000000a9e17"  # reporting by id: unknown slugs are refused
 COUNT_SCRIPT = """
 import sys, orjson
 from core import clickhouse
@@ -193,7 +194,7 @@ async def test_two_web_processes_and_two_workers_share_the_load_and_lose_nothing
                     "event_id": event_id,
                     "type": TOPIC,
                     "source": "multiprocess-test",
-                    "payload": {"agent_id": "mp-agent", "conversation_id": f"c-{i}", "outcome": "answered"},
+                    "payload": {"agent_id": MP_AGENT, "conversation_id": f"c-{i}", "outcome": "answered"},
                 }
             )
         resp = await client.post(

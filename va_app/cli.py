@@ -39,6 +39,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(apikey_app, name="apikey")
 backup_app = typer.Typer(help="Back up and restore PostgreSQL and ClickHouse (see the README runbook).")
 app.add_typer(backup_app, name="backup")
+analytics_app = typer.Typer(help="The analytics store: reconcile every rollup with the raw events.")
+app.add_typer(analytics_app, name="analytics")
 console = Console(stderr=True)
 
 
@@ -399,6 +401,42 @@ def demo_generate(
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc
     typer.echo(json.dumps(summary, indent=2))
+
+
+@analytics_app.command("verify")
+def analytics_verify(
+    tenant: Annotated[str | None, typer.Option("--tenant", help="Tenant slug (default: every tenant).")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="7d, 24h, 90m, 2w or an ISO date/time (default 1d); whole days.")
+    ] = None,
+    repair: Annotated[bool, typer.Option("--repair", help="Rebuild drifted buckets from the raw events.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Recompute every rollup from the raw events; report drift per table and bucket (exit 1 on drift)."""
+    from va_app.domain.dashboards.reconcile import verify_analytics
+
+    configure_logging("WARNING", json_lines=False)
+    try:
+        report = asyncio.run(verify_analytics(tenant, since, repair=repair))
+    except Exception as exc:
+        _fail(exc)
+        return
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2, default=str))
+    else:
+        table = Table("table", "buckets checked", "drifted", "repaired")
+        for name, checked in report.buckets.items():
+            drifted = sum(1 for d in report.drift if d.table == name)
+            table.add_row(name, str(checked), str(drifted), str(report.repaired.get(name, 0)))
+        console.print(table)
+        for d in report.drift[:50]:
+            detail = ", ".join(f"{m} {d.stored.get(m, 0.0):g} != {d.expected[m]:g}" for m in d.metrics)
+            console.print(f"[red]drift[/] {d.table} tenant {d.tenant_id} bucket {d.bucket.isoformat()}: {detail}")
+        if len(report.drift) > 50:
+            console.print(f"... and {len(report.drift) - 50} more drifted buckets (--json lists all)")
+        console.print("[green]no drift[/]" if report.clean else f"[red]{len(report.drift)} drifted bucket(s)[/]")
+    if not report.clean:
+        raise typer.Exit(1)
 
 
 @app.command("services")

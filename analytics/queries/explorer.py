@@ -113,8 +113,15 @@ def search_conversations(q: ExplorerQuery) -> pl.DataFrame:
             sum(is_error) AS errors,
             sum(cost_usd) AS cost_usd,
             avg(latency_ms) AS avg_latency_ms
-        FROM {db}.events
-        WHERE {" AND ".join(_where(q, params))}
+        FROM (
+            -- each turn once, like the turn listing: a copy of an event not yet merged away
+            -- (or stored before the ingest dedup window existed) must not add a turn or cost
+            SELECT event_id, conversation_id, agent_id, version, channel, ts, outcome,
+                   is_handoff, is_error, cost_usd, latency_ms
+            FROM {db}.events
+            WHERE {" AND ".join(_where(q, params))}
+            LIMIT 1 BY event_id
+        )
         GROUP BY conversation_id
         ORDER BY last_turn DESC
         LIMIT {{limit:UInt32}}

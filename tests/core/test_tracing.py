@@ -20,6 +20,7 @@ from core import cache, tracing
 from core.bus import BusMessage
 from core.bus_redis import stream_name
 from ingest.consumer import TopicIngestor
+from ingest.dedup import DedupWindow
 from ingest.manifest import ManifestStore
 from tests.chat_setup import API, hotel_agent
 from va_app.domain.conversations import events
@@ -96,8 +97,13 @@ async def test_a_chat_request_is_one_trace_from_api_to_provider_and_into_ingest(
         consumer,  # type: ignore[arg-type]
         ManifestStore(cache.get_redis(), f"trace-test-{uuid.uuid4().hex[:6]}", "conversation.logs"),
         1000,
+        DedupWindow(cache.get_redis(), 60),
     )
-    monkeypatch.setattr(ingestor, "_write", lambda *_: None)
+
+    async def no_write(*_: object) -> None:
+        return None
+
+    monkeypatch.setattr(ingestor, "write_unit", no_write)
     assert await ingestor.handle_once() == len(messages)
     batch = _by_name(spans)["ingest.batch"]
     assert batch.attributes["messages"] == len(messages)

@@ -18,6 +18,9 @@ from tests.e2e.browser import signed_in_page
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/va-analytics-shots")
+# Agents reporting by id (an unknown slug would be refused by the intake).
+CONCIERGE = "8a6f1c2e-0000-4000-8000-00000000c0c1"
+BILLING = "8a6f1c2e-0000-4000-8000-00000000b111"
 
 
 def _events(n: int) -> list[dict]:
@@ -27,7 +30,7 @@ def _events(n: int) -> list[dict]:
             {
                 "type": "conversation.logs",
                 "payload": {
-                    "agent_id": "concierge" if i % 4 else "billing",
+                    "agent_id": CONCIERGE if i % 4 else BILLING,
                     "version": 1 + i % 2,
                     "conversation_id": f"conv-{i // 2}-{uuid.uuid4().hex[:6]}",
                     "channel": "web" if i % 3 else "whatsapp",

@@ -32,7 +32,8 @@ from va_app.domain.integrations.signing import verify_va_signature
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/va-incident-shots")
-AGENT = "checkout"
+AGENT = "5c7e0a11-0000-4000-8000-0000000c4ec0"  # an agent reporting by id (unknown slugs are refused)
+OTHER_AGENT = "5c7e0a11-0000-4000-8000-0000000c0c1e"
 BASELINE_HOURS = 72
 
 
@@ -97,7 +98,7 @@ def baseline(now: dt.datetime) -> list[dict[str, Any]]:
     for hour in range(BASELINE_HOURS):
         for i in range(8):
             at = start + dt.timedelta(hours=hour, minutes=7 * i + 1)
-            for agent in (AGENT, "concierge"):
+            for agent in (AGENT, OTHER_AGENT):
                 out.append(_turn(at, agent, error=False, latency_ms=180 + 15 * ((hour + i) % 5)))
     return out
 

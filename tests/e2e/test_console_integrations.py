@@ -134,7 +134,8 @@ async def test_connect_integration_and_webhook_delivery(
     await expect(sub).to_have_count(1)
     await expect(sub.get_by_text("active", exact=True)).to_be_visible()
 
-    event = {"type": "conversation.logs", "payload": {"agent_id": "a", "conversation_id": f"c-{uuid.uuid4()}"}}
+    payload = {"agent_id": str(uuid.uuid4()), "conversation_id": f"c-{uuid.uuid4()}"}
+    event = {"type": "conversation.logs", "payload": payload}
     async with httpx.AsyncClient(base_url=console_url, timeout=30) as client:
         resp = await client.post("/api/v1/analytics/events", json=[event], headers={"Authorization": f"Bearer {key}"})
         assert resp.status_code == 202, resp.text

@@ -21,7 +21,8 @@ async def test_pipeline_page_shows_dead_letter_reasons(browser: Browser, console
 
     tenant = await create_tenant(owner_password="pipeline-owner-pw")
     key = await create_key(tenant, "developer")
-    good = {"type": "conversation.logs", "payload": {"agent_id": "a", "conversation_id": f"c-{uuid.uuid4()}"}}
+    payload = {"agent_id": str(uuid.uuid4()), "conversation_id": f"c-{uuid.uuid4()}"}
+    good = {"type": "conversation.logs", "payload": payload}
     bad = {"type": "conversation.logs", "payload": {"agent_id": "a"}}
     async with httpx.AsyncClient(base_url=console_url, timeout=30) as client:
         resp = await client.post(

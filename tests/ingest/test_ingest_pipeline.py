@@ -16,7 +16,10 @@ from tests.factories import create_key, create_tenant
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.clickhouse]
 
 
-def _log(agent: str = "agent-1", **payload: object) -> dict:
+AGENT = str(uuid.uuid4())  # an agent id the platform need not know (external agents report by id)
+
+
+def _log(agent: str = AGENT, **payload: object) -> dict:
     return {
         "type": "conversation.logs",
         "payload": {"agent_id": agent, "conversation_id": f"c-{uuid.uuid4().hex[:6]}", "latency_ms": 100, **payload},
@@ -136,7 +139,7 @@ async def test_redelivered_batch_is_counted_once(api: httpx.AsyncClient) -> None
         units = await logs_a._plan(messages)
         assert units
         for token, unit in units:
-            logs_a._write(token, unit)  # written, then "killed": no ack, manifest kept
+            await logs_a.write_unit(token, unit)  # written, then "killed": no ack, manifest kept
         tid = str(tenant.tenant_id)
         assert _count("SELECT count() FROM va.events WHERE tenant_id = {t:UUID}", t=tid) == 300
         import asyncio

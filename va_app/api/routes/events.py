@@ -27,7 +27,10 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
     description=(
         "Each event is validated on its own: valid ones are published to the bus and acknowledged "
         "here; invalid ones are listed in `errors` with their index and reason and stored as dead "
-        "letters. The tenant is the caller's. Send `event_id` to make retries idempotent."
+        "letters. The tenant is the caller's. An event is identified by its `event_id`; without one, "
+        "by a hash of its content (the `ts` the server stamps is not part of it), so retries count "
+        "once either way. `payload.agent_id` takes the agent's id or slug (stored as the id); an "
+        "unknown slug is rejected with the reason."
     ),
 )
 async def post_events(

@@ -49,7 +49,7 @@ def envelope(tenant_id: uuid.UUID | str, spec: AgentEventSpec) -> dict[str, Any]
             "details": spec.details,
         },
     }
-    return validate_event(raw, str(tenant_id)).model_dump()
+    return validate_event(raw, str(tenant_id), fresh_id=True).model_dump()
 
 
 async def publish(tenant_id: uuid.UUID | str, specs: list[AgentEventSpec]) -> None:

@@ -87,7 +87,7 @@ def envelope(note: AlertNotification) -> dict[str, Any]:
             },
         },
     }
-    return validate_event(raw, note.tenant_id).model_dump()
+    return validate_event(raw, note.tenant_id, fresh_id=True).model_dump()
 
 
 async def deliver(notes: list[AlertNotification]) -> None:

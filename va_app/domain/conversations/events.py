@@ -86,7 +86,7 @@ def turn_envelope(record: TurnRecord) -> dict[str, Any]:
         "extra": record.extra,
     }
     raw = {"type": LOGS_TOPIC, "source": "chat", "payload": payload}
-    return validate_event(raw, str(record.tenant_id)).model_dump()
+    return validate_event(raw, str(record.tenant_id), fresh_id=True).model_dump()
 
 
 def emit_turn(record: TurnRecord) -> None:
@@ -125,7 +125,7 @@ def handoff_envelope(
             },
         },
     }
-    return validate_event(raw, str(tenant_id)).model_dump()
+    return validate_event(raw, str(tenant_id), fresh_id=True).model_dump()
 
 
 def emit_handoff(tenant_id: uuid.UUID, envelope: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ from core.metrics import EVENTS_REJECTED
 from va_app.domain.errors import InvalidInput, Unavailable
 from va_app.domain.identity.permissions import Perm
 from va_app.domain.identity.principal import Principal
+from va_app.domain.ingestion import agent_refs
 from va_app.domain.ingestion.publisher import publish_events, shared_bus
 
 
@@ -69,6 +70,7 @@ async def ingest_events(principal: Principal, raw_events: list[Any]) -> IngestRe
     tenant_id = str(principal.tenant_id)
     now = dt.datetime.now(dt.UTC)
     result = IngestResult()
+    known = await agent_refs.ids_by_slug(principal.tenant_id, filter(None, map(agent_refs.named_agent, raw_events)))
     by_type: dict[str, list[dict[str, Any]]] = {}
     dead: list[dict[str, Any]] = []
     for index, raw in enumerate(raw_events):
@@ -76,7 +78,12 @@ async def ingest_events(principal: Principal, raw_events: list[Any]) -> IngestRe
             encoded = orjson.dumps(raw)
             if len(encoded) > MAX_EVENT_BYTES:
                 raise ValueError(f"event is larger than {MAX_EVENT_BYTES} bytes")
-            envelope = validate_event(raw, tenant_id, now)
+            envelope = validate_event(raw, tenant_id, now)  # what is wrong with the event itself first
+            slug = agent_refs.named_agent(raw)
+            if slug is not None:  # stored under the agent's id (which is then part of its identity)
+                if slug not in known:
+                    raise ValueError(agent_refs.unknown_reason(slug))
+                envelope = validate_event(agent_refs.with_agent_id(raw, known[slug]), tenant_id, now)
         except ValueError as exc:
             reason = str(exc)
             result.errors.append(Rejection(index, reason))

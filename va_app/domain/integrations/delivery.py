@@ -187,6 +187,7 @@ async def _alert_disabled(job: _Job, error: str) -> None:
             },
         },
         str(job.tenant_id),
+        fresh_id=True,
     ).model_dump()
     try:
         await publish_events("analytics.metrics", str(job.tenant_id), [event])

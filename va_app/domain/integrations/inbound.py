@@ -82,6 +82,7 @@ async def receive(integration_id: uuid.UUID, req: InboundRequest, now: float | N
                 },
             },
             str(conn.tenant_id),
+            fresh_id=True,
         ).model_dump()
         for m in parsed.messages
     ]

@@ -257,6 +257,7 @@ async def publish_alerts(tenant_id: str, crossings: list[Crossing]) -> None:
                 },
             },
             tenant_id,
+            fresh_id=True,
         ).model_dump()
         for c in crossings
     ]
