@@ -148,7 +148,28 @@ def _migrations(db: str, retention_days: int) -> list[Migration]:
             ),
         ),
         Migration(4, "one channel vocabulary (twilio -> sms, web_widget -> web)", (), unify_channels),
+        # 5 is the exactly-once work (a separate change); this one touches only the new columns.
+        Migration(6, "turns carry their environment and deployment", _add_event_columns(db, SERVED_IN_COLUMNS)),
     ]
+
+
+# Where a turn was served (migration 6). Rows written before have "" (unknown environment):
+# they count in all-environment figures and never in a per-environment figure or verdict
+# (core/environments.py); nothing is backfilled, because which environment served an old
+# turn cannot be known from the row.
+SERVED_IN_COLUMNS: tuple[str, ...] = ("environment", "deployment_id")
+
+
+def _add_event_columns(db: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    """``ADD COLUMN IF NOT EXISTS`` for columns of :class:`core.event_record.EventRecord`, each
+    placed after its predecessor in the record so an upgraded table has a new install's column
+    order (a no-op on a new install, whose migration 1 already made them)."""
+    order = [c.name for c in event_record.COLUMNS]
+    return tuple(
+        f"ALTER TABLE {db}.events ADD COLUMN IF NOT EXISTS {event_record.BY_NAME[name].ddl()} "
+        f"AFTER {order[order.index(name) - 1]}"
+        for name in names
+    )
 
 
 # Dashboards mostly split by one dimension at a time. Hourly tables keyed by just that

@@ -6,19 +6,24 @@ is decided here, so callers just say what they want:
 * minute (or 5-minute) buckets with no model/channel/intent split -> ``rollup_1m``;
 * everything else at hour or coarser -> ``rollup_1h``;
 * minute buckets split by model/channel/intent, or ``source="raw"`` -> ``events`` (slow path,
-  also what the benchmark compares against).
+  also what the benchmark compares against);
+* one environment's figures (``environment`` set) -> ``events``: the rollups have no
+  environment key, and per-environment figures are one agent's (a narrow range of the raw
+  table's ``(tenant_id, agent_id, ts)`` order). Without ``environment`` every turn counts,
+  including those that did not say where they were served.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, TypeGuard, get_args
 
 import polars as pl
 
 from core import clickhouse
 from core.config import get_settings
+from core.environments import ENVIRONMENTS
 
 Granularity = Literal["minute", "5min", "hour", "day", "week", "total"]
 Dimension = Literal["agent", "version", "model", "provider", "channel", "intent"]
@@ -70,10 +75,13 @@ class MetricQuery:
     filters: dict[str, str | int] = field(default_factory=dict)
     source: Source = "auto"
     limit_groups: int = 50
+    environment: str | None = None  # one of core.environments.ENVIRONMENTS; None = every turn
 
     def validate(self) -> None:
         if self.end <= self.start:
             raise QueryError("end must be after start")
+        if self.environment is not None and self.environment not in ENVIRONMENTS:
+            raise QueryError(f"unknown environment '{self.environment}'; known: {', '.join(ENVIRONMENTS)}")
         span = (self.end - self.start).total_seconds()
         step = {"minute": 60, "5min": 300, "hour": 3600, "day": 86400, "week": 604800, "total": span}[self.granularity]
         max_points = MAX_POINTS_BY_GRANULARITY.get(self.granularity, MAX_POINTS)
@@ -109,7 +117,7 @@ def choose_table(q: MetricQuery) -> str:
     20 minutes) it can be everything, so short unaligned ranges read minute rollups or, for the
     dimensions those lack, the raw events, which are few over a few hours.
     """
-    if q.source == "raw":
+    if q.source == "raw" or q.environment is not None:
         return "events"
     needs_hourly = (q.dimension in _HOURLY_ONLY) or any(k in _HOURLY_ONLY for k in q.filters)
     short_unaligned = (
@@ -177,6 +185,9 @@ def build_sql(q: MetricQuery) -> tuple[str, dict[str, object]]:
     ]
     if table == "events":
         where.append("type = 'conversation.logs'")
+    if q.environment is not None:
+        where.append("environment = {environment:String}")
+        params["environment"] = q.environment
     for i, (key, value) in enumerate(sorted(q.filters.items())):
         column = DIMENSION_COLUMNS[key]
         kind = "UInt32" if column == "version" else "String"
@@ -188,7 +199,9 @@ def build_sql(q: MetricQuery) -> tuple[str, dict[str, object]]:
         dim_col = DIMENSION_COLUMNS[q.dimension]
         dim_select = f", {dim_col} AS dimension"
         group = "bucket, dimension"
-    final = " FINAL" if table == "events" and q.source == "raw" else ""
+    # Raw reads collapse rows stored twice that ClickHouse has not merged yet (cheap over the
+    # narrow range of one agent that per-environment figures read).
+    final = " FINAL" if table == "events" and (q.source == "raw" or q.environment is not None) else ""
     sql = f"""
         SELECT toDateTime64({bucket}, 0, 'UTC') AS bucket{dim_select},
         {_aggregates(table)}
@@ -234,7 +247,7 @@ def metrics(q: MetricQuery, kind: str = "timeseries") -> pl.DataFrame:
 
 def summary(q: MetricQuery) -> dict[str, object]:
     """Totals over the whole range (one row)."""
-    total = MetricQuery(q.tenant_id, q.start, q.end, "total", None, q.filters, q.source)
+    total = replace(q, granularity="total", dimension=None)
     frame = metrics(total, kind="summary")
     if frame.is_empty():
         return {"events": 0, "conversations": 0}
@@ -244,7 +257,7 @@ def summary(q: MetricQuery) -> dict[str, object]:
 
 def breakdown(q: MetricQuery, dimension: Dimension, top: int = 20) -> pl.DataFrame:
     """Totals per value of one dimension, largest first."""
-    per = MetricQuery(q.tenant_id, q.start, q.end, "total", dimension, q.filters, q.source)
+    per = replace(q, granularity="total", dimension=dimension)
     frame = metrics(per, kind=f"breakdown_{dimension}")
     if frame.is_empty():
         return frame
