@@ -79,9 +79,9 @@ async def test_staging_errors_do_not_roll_back_a_healthy_production_canary(
     v3 = await add_version(api, h, hotel.slug, system_prompt="You are the Aurelia concierge. Be brief.")
     for env in ("development", "staging"):
         assert (await deploy(api, h, hotel.slug, v3, env)).status_code == 200
-    canary = await deploy(
-        api, h, hotel.slug, v3, "production", strategy="canary", percent=50, thresholds={"min_events": 15}
-    )
+    # Judged on errors: the local model answers in a few ms, where a p95 ratio is noise.
+    thresholds = {"min_events": 15, "max_latency_p95_ratio": 100}
+    canary = await deploy(api, h, hotel.slug, v3, "production", strategy="canary", percent=50, thresholds=thresholds)
     assert canary.status_code == 200, canary.text
     envs = (await api.get(f"{API}/agents/{hotel.slug}/environments", headers=h)).json()
 
