@@ -93,7 +93,7 @@ async def _send_traffic(base: str, key: str, agent_id: str) -> None:
     the public API, so analytics has KPIs per version and environment."""
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     events = []
-    traffic = (("production", 1, 60, 1, 6, 380.0), ("production", 2, 40, 3, 2, 520.0), ("staging", 2, 30, 10, 0, 600.0))
+    traffic = (("production", 1, 60, 1, 6, 380.0), ("production", 2, 40, 3, 2, 520.0), ("staging", 2, 30, 10, 3, 600.0))
     for environment, version, count, errors, handoffs, latency in traffic:
         for i in range(count):
             outcome = "error" if i < errors else "handoff" if i < errors + handoffs else "answered"

@@ -109,6 +109,7 @@ def handoff_envelope(
     transcript: list[dict[str, str]],
     end_user_id: str = "",
     channel: str = "api",
+    deployment_id: str = "",
 ) -> dict[str, Any]:
     masked = [{"role": t["role"], "content": mask_text(t["content"])[:4000]} for t in transcript[-20:]]
     raw = {
@@ -125,6 +126,7 @@ def handoff_envelope(
                 "target_queue": queue,
                 "end_user_id": end_user_id,
                 "channel": channel,
+                "deployment_id": deployment_id,
                 "transcript": masked,
             },
         },

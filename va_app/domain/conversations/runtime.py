@@ -215,6 +215,7 @@ def _handoff(turn: Turn, reason: str) -> None:
             transcript=transcript,
             end_user_id=turn.inp.user_id or "",
             channel=turn.inp.channel,
+            deployment_id=turn.deployment_id,
         ),
     )
 
