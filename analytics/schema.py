@@ -149,7 +149,19 @@ def _migrations(db: str, retention_days: int) -> list[Migration]:
         ),
         Migration(4, "one channel vocabulary (twilio -> sms, web_widget -> web)", (), unify_channels),
         # 5 is the exactly-once work (a separate change); this one touches only the new columns.
-        Migration(6, "turns carry their environment and deployment", _add_event_columns(db, SERVED_IN_COLUMNS)),
+        Migration(
+            6,
+            "turns carry their environment and deployment; hourly rollup per environment",
+            (
+                *_add_event_columns(db, SERVED_IN_COLUMNS),
+                *(
+                    statement
+                    for name, dims in ENVIRONMENT_ROLLUPS.items()
+                    # table and view only: see ENVIRONMENT_ROLLUPS for why nothing is backfilled
+                    for statement in _narrow_rollup(db, name, dims, retention_days)[:2]
+                ),
+            ),
+        ),
     ]
 
 
@@ -158,6 +170,13 @@ def _migrations(db: str, retention_days: int) -> list[Migration]:
 # (core/environments.py); nothing is backfilled, because which environment served an old
 # turn cannot be known from the row.
 SERVED_IN_COLUMNS: tuple[str, ...] = ("environment", "deployment_id")
+
+
+# Per-environment figures of an agent and its versions (rollout KPIs, the console's version
+# charts) at hour or coarser. Read only for one named environment; rows written before
+# migration 6 have none (""), so there is nothing to backfill, and the table starts empty
+# rather than racing the view with an INSERT ... SELECT over rows it may already have seen.
+ENVIRONMENT_ROLLUPS: dict[str, tuple[str, ...]] = {"rollup_1h_env": ("environment", "agent_id", "version")}
 
 
 def _add_event_columns(db: str, names: tuple[str, ...]) -> tuple[str, ...]:
@@ -195,6 +214,7 @@ _METRIC_COLUMNS = """
                     latency AggregateFunction(quantilesTDigest(0.5, 0.95, 0.99), Float32),
                     conversations AggregateFunction(uniqHLL12, String)"""
 _DIM_TYPES = {
+    "environment": "LowCardinality(String)",
     "agent_id": "String",
     "version": "UInt32",
     "model": "LowCardinality(String)",

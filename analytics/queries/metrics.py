@@ -7,10 +7,10 @@ is decided here, so callers just say what they want:
 * everything else at hour or coarser -> ``rollup_1h``;
 * minute buckets split by model/channel/intent, or ``source="raw"`` -> ``events`` (slow path,
   also what the benchmark compares against);
-* one environment's figures (``environment`` set) -> ``events``: the rollups have no
-  environment key, and per-environment figures are one agent's (a narrow range of the raw
-  table's ``(tenant_id, agent_id, ts)`` order). Without ``environment`` every turn counts,
-  including those that did not say where they were served.
+* one environment's figures (``environment`` set): split or filtered by agent and version
+  only, at hour or coarser -> ``rollup_1h_env``; anything else (minute buckets, short
+  unaligned totals, other dimensions) -> ``events``. Without ``environment`` every turn
+  counts, including those that did not say where they were served.
 """
 
 from __future__ import annotations
@@ -101,7 +101,11 @@ NARROW_TABLES: tuple[tuple[str, set[str]], ...] = (
 )
 
 
-NARROW_TABLE_NAMES = {name for name, _ in NARROW_TABLES}
+# The hourly rollup keyed by environment (analytics/schema.py migration 6): one environment's
+# figures of agents and versions.
+ENVIRONMENT_TABLE = "rollup_1h_env"
+ENVIRONMENT_TABLE_COVERS = {"agent", "version"}
+NARROW_TABLE_NAMES = {name for name, _ in NARROW_TABLES} | {ENVIRONMENT_TABLE}
 
 
 def _on_the_hour(t: dt.datetime) -> bool:
@@ -117,7 +121,7 @@ def choose_table(q: MetricQuery) -> str:
     20 minutes) it can be everything, so short unaligned ranges read minute rollups or, for the
     dimensions those lack, the raw events, which are few over a few hours.
     """
-    if q.source == "raw" or q.environment is not None:
+    if q.source == "raw":
         return "events"
     needs_hourly = (q.dimension in _HOURLY_ONLY) or any(k in _HOURLY_ONLY for k in q.filters)
     short_unaligned = (
@@ -125,6 +129,10 @@ def choose_table(q: MetricQuery) -> str:
         and q.end - q.start <= SHORT_RANGE
         and not (_on_the_hour(q.start) and _on_the_hour(q.end))
     )
+    if q.environment is not None:
+        used_dims = ({q.dimension} if q.dimension else set()) | set(q.filters)
+        hourly = q.granularity not in ("minute", "5min") and not short_unaligned
+        return ENVIRONMENT_TABLE if hourly and used_dims <= ENVIRONMENT_TABLE_COVERS else "events"
     if q.granularity in ("minute", "5min") or short_unaligned:
         return "events" if needs_hourly and q.source == "auto" else "rollup_1m"
     used = ({q.dimension} if q.dimension else set()) | set(q.filters)
@@ -199,9 +207,7 @@ def build_sql(q: MetricQuery) -> tuple[str, dict[str, object]]:
         dim_col = DIMENSION_COLUMNS[q.dimension]
         dim_select = f", {dim_col} AS dimension"
         group = "bucket, dimension"
-    # Raw reads collapse rows stored twice that ClickHouse has not merged yet (cheap over the
-    # narrow range of one agent that per-environment figures read).
-    final = " FINAL" if table == "events" and (q.source == "raw" or q.environment is not None) else ""
+    final = " FINAL" if table == "events" and q.source == "raw" else ""
     sql = f"""
         SELECT toDateTime64({bucket}, 0, 'UTC') AS bucket{dim_select},
         {_aggregates(table)}

@@ -66,8 +66,8 @@ async def get_agent_metrics(
     environment: Annotated[
         EnvironmentScope,
         Query(
-            description="count only turns served in this environment (read from the raw events); "
-            "'all' counts every turn, including those that did not say where they were served"
+            description="count only turns served in this environment; 'all' counts every turn, "
+            "including those that did not say where they were served"
         ),
     ] = DEFAULT_VERDICT_ENVIRONMENT,
 ) -> dict[str, Any]:

@@ -128,8 +128,8 @@ async def agent_metrics(principal: Principal, agent_id: str, req: DashboardReque
     """KPIs of one agent (summary, timeseries and split by version).
 
     With ``req.environment`` (what the API and the console ask for by default: production)
-    only turns served there count, read from the raw events; without it every turn of the
-    agent counts (any environment, or none recorded), read from the rollups.
+    only turns served there count (the hourly rollup keyed by environment); without it every
+    turn of the agent counts (any environment, or none recorded).
     """
     principal.require(Perm.ANALYTICS_READ)
     scoped = DashboardRequest(
