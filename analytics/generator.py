@@ -84,6 +84,9 @@ class GeneratorSpec:
     seed: int = 7
     turns_per_conversation: float = 4.0
     incidents: Sequence[Incident] = field(default_factory=list)
+    # Synthetic turns are users' traffic of the environment they are said to be served in
+    # (core.environments; "" writes turns of unknown environment, as rows from before it was recorded).
+    environment: str = "production"
 
 
 def _intensity(ts_s: np.ndarray) -> np.ndarray:
@@ -180,6 +183,7 @@ def _batch(
         "conversation_id": conversation_ids.cast(pa.string()),
         "end_user_id": end_users.cast(pa.string()),
         "channel": _dict(rng.choice(len(CHANNELS), size=n, p=CHANNEL_WEIGHTS), list(CHANNELS)),
+        "environment": _dict(np.zeros(n, dtype=np.int32), [spec.environment]),
         "model": _dict(model_idx, [m[0] for m in MODELS]),
         "provider": _dict(model_idx, [m[1] for m in MODELS]),
         "intent": _dict(intent_idx, list(INTENTS)),

@@ -148,7 +148,47 @@ def _migrations(db: str, retention_days: int) -> list[Migration]:
             ),
         ),
         Migration(4, "one channel vocabulary (twilio -> sms, web_widget -> web)", (), unify_channels),
+        # 5 is the exactly-once work (a separate change); this one touches only the new columns.
+        Migration(
+            6,
+            "turns carry their environment and deployment; hourly rollup per environment",
+            (
+                *_add_event_columns(db, SERVED_IN_COLUMNS),
+                *(
+                    statement
+                    for name, dims in ENVIRONMENT_ROLLUPS.items()
+                    # table and view only: see ENVIRONMENT_ROLLUPS for why nothing is backfilled
+                    for statement in _narrow_rollup(db, name, dims, retention_days)[:2]
+                ),
+            ),
+        ),
     ]
+
+
+# Where a turn was served (migration 6). Rows written before have "" (unknown environment):
+# they count in all-environment figures and never in a per-environment figure or verdict
+# (core/environments.py); nothing is backfilled, because which environment served an old
+# turn cannot be known from the row.
+SERVED_IN_COLUMNS: tuple[str, ...] = ("environment", "deployment_id")
+
+
+# Per-environment figures of an agent and its versions (rollout KPIs, the console's version
+# charts) at hour or coarser. Read only for one named environment; rows written before
+# migration 6 have none (""), so there is nothing to backfill, and the table starts empty
+# rather than racing the view with an INSERT ... SELECT over rows it may already have seen.
+ENVIRONMENT_ROLLUPS: dict[str, tuple[str, ...]] = {"rollup_1h_env": ("environment", "agent_id", "version")}
+
+
+def _add_event_columns(db: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    """``ADD COLUMN IF NOT EXISTS`` for columns of :class:`core.event_record.EventRecord`, each
+    placed after its predecessor in the record so an upgraded table has a new install's column
+    order (a no-op on a new install, whose migration 1 already made them)."""
+    order = [c.name for c in event_record.COLUMNS]
+    return tuple(
+        f"ALTER TABLE {db}.events ADD COLUMN IF NOT EXISTS {event_record.BY_NAME[name].ddl()} "
+        f"AFTER {order[order.index(name) - 1]}"
+        for name in names
+    )
 
 
 # Dashboards mostly split by one dimension at a time. Hourly tables keyed by just that
@@ -174,6 +214,7 @@ _METRIC_COLUMNS = """
                     latency AggregateFunction(quantilesTDigest(0.5, 0.95, 0.99), Float32),
                     conversations AggregateFunction(uniqHLL12, String)"""
 _DIM_TYPES = {
+    "environment": "LowCardinality(String)",
     "agent_id": "String",
     "version": "UInt32",
     "model": "LowCardinality(String)",
@@ -269,13 +310,18 @@ def _view_for(db: str, name: str) -> str:
             "toStartOfHour(ts) AS hour, model, provider, channel, intent",
             "hour, agent_id, version, model, provider, channel, intent",
         )
-    return _narrow_rollup(db, name, NARROW_ROLLUPS[name], 1)[1]
+    dims = NARROW_ROLLUPS.get(name) or ENVIRONMENT_ROLLUPS[name]
+    return _narrow_rollup(db, name, dims, 1)[1]
 
 
+# Every rollup ``va analytics verify`` reconciles against the raw events. On an installation
+# upgraded to migration 6, rollup_1h_env lacks the older buckets (it is not backfilled): verify
+# reports them and ``--repair`` fills them, under the unknown environment "".
 ROLLUPS: tuple[Rollup, ...] = (
     Rollup("rollup_1m", "minute", "toStartOfMinute", "uniq"),
     Rollup("rollup_1h", "hour", "toStartOfHour", "uniq"),
     *(Rollup(name, "hour", "toStartOfHour", "uniqHLL12") for name in NARROW_ROLLUPS),
+    *(Rollup(name, "hour", "toStartOfHour", "uniqHLL12") for name in ENVIRONMENT_ROLLUPS),
 )
 
 

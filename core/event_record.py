@@ -66,6 +66,8 @@ class EventRecord:
     conversation_id: Annotated[str, _Col("String", "promoted")] = ""
     end_user_id: Annotated[str, _Col("String", "promoted")] = ""
     channel: Annotated[str, _Col(_LC, "promoted")] = ""
+    environment: Annotated[str, _Col(_LC, "promoted")] = ""  # "" = unknown (core.environments)
+    deployment_id: Annotated[str, _Col("String", "promoted")] = ""
     model: Annotated[str, _Col(_LC, "promoted")] = ""
     provider: Annotated[str, _Col(_LC, "promoted")] = ""
     intent: Annotated[str, _Col(_LC, "promoted")] = ""

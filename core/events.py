@@ -5,8 +5,10 @@ Producers (the chat runtime, ``POST /api/v1/analytics/events``, integrations) se
 accepted event travels the bus as an :class:`Envelope`. Payload models are strict about
 types and ranges so a malformed event is rejected with a reason instead of poisoning a
 dashboard; a turn's channel is one of :class:`core.channels.Channel` (a connector name that
-older producers sent, such as ``twilio``, is taken as its channel). The row a turn becomes
-in ClickHouse is :class:`core.event_record.EventRecord`.
+older producers sent, such as ``twilio``, is taken as its channel), and its environment one of
+:data:`core.environments.ENVIRONMENTS` ("" = not said: counted in all-environment figures,
+never in a per-environment one or a verdict). The row a turn becomes in ClickHouse is
+:class:`core.event_record.EventRecord`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import orjson
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from core.channels import Channel, normalize_channel
+from core.environments import ENVIRONMENTS, environment_of
 
 SCHEMA_VERSION: Literal[1] = 1
 MAX_BATCH = 5000  # events per API request
@@ -49,6 +52,13 @@ ChannelName = Annotated[
 ]
 
 
+EnvironmentName = Annotated[
+    str,
+    Field(max_length=20, json_schema_extra={"enum": ["", *ENVIRONMENTS]}),
+    AfterValidator(environment_of),
+]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -61,6 +71,9 @@ class ConversationLog(_Strict):
     conversation_id: Short
     end_user_id: Short = ""
     channel: ChannelName = ""
+    # Where the turn was served: per-environment figures and verdicts count only turns that say.
+    environment: EnvironmentName = ""
+    deployment_id: Short = ""  # the environment's deployment that served the turn
     model: Short = ""
     provider: Short = ""
     intent: Short = ""

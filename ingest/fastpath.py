@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from core import event_record
 from core.channels import LEGACY_CHANNELS
+from core.environments import ENVIRONMENTS, UNKNOWN
 from core.events import ConversationLog
 
 # Payload fields as JSON gives them (integers as Int64, decimals as Float64): the promoted
@@ -93,6 +94,7 @@ def process_fast(values: list[bytes]) -> pa.Table | None:
         & (pl.col("cost_usd") >= 0)
         & (pl.col("csat").is_null() | pl.col("csat").is_between(1, 5))
         & pl.col("outcome").is_in(["", *_OUTCOMES])
+        & pl.col("environment").is_in([UNKNOWN, *ENVIRONMENTS])
         & pl.col("agent_id").ne("")
         & pl.col("conversation_id").ne("")
     )

@@ -17,6 +17,7 @@ import orjson
 from core import event_record
 from core.bus import BusMessage
 from core.channels import normalize_channel
+from core.environments import environment_of
 from core.event_record import EventRecord
 
 EVENT_COLUMNS = event_record.INSERT_COLUMNS
@@ -87,6 +88,8 @@ def to_record(event: dict[str, Any]) -> EventRecord:
         conversation_id=text("conversation_id"),
         end_user_id=text("end_user_id"),
         channel=normalize_channel(text("channel")),  # older producers named the connector
+        environment=environment_of(text("environment")),  # "" (unknown) for producers that do not say
+        deployment_id=text("deployment_id"),
         model=text("model"),
         provider=text("provider"),
         intent=text("intent"),

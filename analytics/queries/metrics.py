@@ -6,19 +6,24 @@ is decided here, so callers just say what they want:
 * minute (or 5-minute) buckets with no model/channel/intent split -> ``rollup_1m``;
 * everything else at hour or coarser -> ``rollup_1h``;
 * minute buckets split by model/channel/intent, or ``source="raw"`` -> ``events`` (slow path,
-  also what the benchmark compares against).
+  also what the benchmark compares against);
+* one environment's figures (``environment`` set): split or filtered by agent and version
+  only, at hour or coarser -> ``rollup_1h_env``; anything else (minute buckets, short
+  unaligned totals, other dimensions) -> ``events``. Without ``environment`` every turn
+  counts, including those that did not say where they were served.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, TypeGuard, get_args
 
 import polars as pl
 
 from core import clickhouse
 from core.config import get_settings
+from core.environments import ENVIRONMENTS
 
 Granularity = Literal["minute", "5min", "hour", "day", "week", "total"]
 Dimension = Literal["agent", "version", "model", "provider", "channel", "intent"]
@@ -70,10 +75,13 @@ class MetricQuery:
     filters: dict[str, str | int] = field(default_factory=dict)
     source: Source = "auto"
     limit_groups: int = 50
+    environment: str | None = None  # one of core.environments.ENVIRONMENTS; None = every turn
 
     def validate(self) -> None:
         if self.end <= self.start:
             raise QueryError("end must be after start")
+        if self.environment is not None and self.environment not in ENVIRONMENTS:
+            raise QueryError(f"unknown environment '{self.environment}'; known: {', '.join(ENVIRONMENTS)}")
         span = (self.end - self.start).total_seconds()
         step = {"minute": 60, "5min": 300, "hour": 3600, "day": 86400, "week": 604800, "total": span}[self.granularity]
         max_points = MAX_POINTS_BY_GRANULARITY.get(self.granularity, MAX_POINTS)
@@ -93,7 +101,11 @@ NARROW_TABLES: tuple[tuple[str, set[str]], ...] = (
 )
 
 
-NARROW_TABLE_NAMES = {name for name, _ in NARROW_TABLES}
+# The hourly rollup keyed by environment (analytics/schema.py migration 6): one environment's
+# figures of agents and versions.
+ENVIRONMENT_TABLE = "rollup_1h_env"
+ENVIRONMENT_TABLE_COVERS = {"agent", "version"}
+NARROW_TABLE_NAMES = {name for name, _ in NARROW_TABLES} | {ENVIRONMENT_TABLE}
 
 
 def _on_the_hour(t: dt.datetime) -> bool:
@@ -117,6 +129,10 @@ def choose_table(q: MetricQuery) -> str:
         and q.end - q.start <= SHORT_RANGE
         and not (_on_the_hour(q.start) and _on_the_hour(q.end))
     )
+    if q.environment is not None:
+        used_dims = ({q.dimension} if q.dimension else set()) | set(q.filters)
+        hourly = q.granularity not in ("minute", "5min") and not short_unaligned
+        return ENVIRONMENT_TABLE if hourly and used_dims <= ENVIRONMENT_TABLE_COVERS else "events"
     if q.granularity in ("minute", "5min") or short_unaligned:
         return "events" if needs_hourly and q.source == "auto" else "rollup_1m"
     used = ({q.dimension} if q.dimension else set()) | set(q.filters)
@@ -177,6 +193,9 @@ def build_sql(q: MetricQuery) -> tuple[str, dict[str, object]]:
     ]
     if table == "events":
         where.append("type = 'conversation.logs'")
+    if q.environment is not None:
+        where.append("environment = {environment:String}")
+        params["environment"] = q.environment
     for i, (key, value) in enumerate(sorted(q.filters.items())):
         column = DIMENSION_COLUMNS[key]
         kind = "UInt32" if column == "version" else "String"
@@ -234,7 +253,7 @@ def metrics(q: MetricQuery, kind: str = "timeseries") -> pl.DataFrame:
 
 def summary(q: MetricQuery) -> dict[str, object]:
     """Totals over the whole range (one row)."""
-    total = MetricQuery(q.tenant_id, q.start, q.end, "total", None, q.filters, q.source)
+    total = replace(q, granularity="total", dimension=None)
     frame = metrics(total, kind="summary")
     if frame.is_empty():
         return {"events": 0, "conversations": 0}
@@ -244,7 +263,7 @@ def summary(q: MetricQuery) -> dict[str, object]:
 
 def breakdown(q: MetricQuery, dimension: Dimension, top: int = 20) -> pl.DataFrame:
     """Totals per value of one dimension, largest first."""
-    per = MetricQuery(q.tenant_id, q.start, q.end, "total", dimension, q.filters, q.source)
+    per = replace(q, granularity="total", dimension=dimension)
     frame = metrics(per, kind=f"breakdown_{dimension}")
     if frame.is_empty():
         return frame

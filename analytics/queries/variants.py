@@ -5,6 +5,11 @@ Rollouts and experiments compare versions over windows that start at arbitrary i
 coarse and minute rollups cannot merge a p95 exactly. The raw table is ordered by
 ``(tenant_id, agent_id, ts)``, so one agent's window is a narrow range scan. Besides counts
 and p95 it returns means and sample variances, which the significance tests need.
+
+A verdict is about one environment's users: only turns served in that environment count
+(events that do not say where they were served, ``environment = ''``, never do), so a
+version's staging traffic cannot roll back or crown it in production. Operators' Try it
+turns (channel ``console``) never count in any environment.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import polars as pl
 
 from core import clickhouse
 from core.config import get_settings
+from core.environments import ENVIRONMENTS
 
 # Turns from the console's "Try it" tab: operators testing a version, not its users. They stay
 # in the dashboards (as their own channel) but never decide a rollout or an experiment.
@@ -42,12 +48,21 @@ COLUMNS = (
 
 
 def build_sql(
-    tenant_id: str, agent_id: str, start: dt.datetime, end: dt.datetime, versions: Sequence[int] | None = None
+    tenant_id: str,
+    agent_id: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    versions: Sequence[int] | None = None,
+    *,
+    environment: str,
 ) -> tuple[str, dict[str, object]]:
+    if environment not in ENVIRONMENTS:
+        raise ValueError(f"version stats are per environment; '{environment}' is not one of {', '.join(ENVIRONMENTS)}")
     db = get_settings().clickhouse.database
     params: dict[str, object] = {
         "tenant": tenant_id,
         "agent": agent_id,
+        "environment": environment,
         "start": start.astimezone(dt.UTC).replace(tzinfo=None),
         "end": end.astimezone(dt.UTC).replace(tzinfo=None),
         "test_channel": OPERATOR_TEST_CHANNEL,
@@ -78,6 +93,7 @@ def build_sql(
         WHERE tenant_id = {{tenant:UUID}}
           AND agent_id = {{agent:String}}
           AND type = 'conversation.logs'
+          AND environment = {{environment:String}}
           AND channel != {{test_channel:String}}
           AND ts >= {{start:DateTime64(3, 'UTC')}}
           AND ts < {{end:DateTime64(3, 'UTC')}}
@@ -89,10 +105,16 @@ def build_sql(
 
 
 def version_stats(
-    tenant_id: str, agent_id: str, start: dt.datetime, end: dt.datetime, versions: Sequence[int] | None = None
+    tenant_id: str,
+    agent_id: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    versions: Sequence[int] | None = None,
+    *,
+    environment: str,
 ) -> pl.DataFrame:
-    """One row per version seen in the window (versions without traffic are absent)."""
-    sql, params = build_sql(tenant_id, agent_id, start, end, versions)
+    """One row per version seen in ``environment`` in the window (versions without traffic there are absent)."""
+    sql, params = build_sql(tenant_id, agent_id, start, end, versions, environment=environment)
     arrow = clickhouse.query_arrow(sql, params, tags={"feature": "agents", "kind": "version_stats", "table": "events"})
     frame = pl.from_arrow(arrow)
     assert isinstance(frame, pl.DataFrame)

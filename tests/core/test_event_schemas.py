@@ -48,3 +48,14 @@ def test_given_event_id_and_ts_are_kept() -> None:
 def test_invalid_events_name_the_problem(event: object, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
         validate_event(event, TENANT)
+
+
+def test_a_turn_says_where_it_was_served() -> None:
+    payload = {"agent_id": "a", "conversation_id": "c"}
+    served = validate_event(
+        {"type": "conversation.logs", "payload": {**payload, "environment": " Staging ", "deployment_id": "d-1"}}, "t"
+    )
+    assert served.payload["environment"] == "staging" and served.payload["deployment_id"] == "d-1"
+    assert validate_event({"type": "conversation.logs", "payload": payload}, "t").payload["environment"] == ""
+    with pytest.raises(ValueError, match="unknown environment 'qa'"):
+        validate_event({"type": "conversation.logs", "payload": {**payload, "environment": "qa"}}, "t")

@@ -3,7 +3,8 @@
 A fresh tenant's owner creates an agent from the hotel concierge template, publishes v2 with
 a changed prompt and reads the diff, deploys v1 through development and staging to
 production, starts a gradual rollout of v2, reads the rollout timeline (with KPIs from real
-events sent through the API and ingested into analytics) and rolls back by hand. Then a
+events sent through the API and ingested into analytics, per environment: v2's staging errors
+are not its production figures) and rolls back by hand. Then a
 knowledge base gets a small FAQ file, which reaches "ready" and answers a search.
 Screenshots of every page go to ``$E2E_SCREENSHOTS`` (or the test's temp dir).
 """
@@ -88,10 +89,12 @@ async def _deploy(page: Page, version: str, environment: str, strategy: str = "A
 
 
 async def _send_traffic(base: str, key: str, agent_id: str) -> None:
-    """Conversation turns for v1 and v2 through the public API, so analytics has KPIs per version."""
+    """Conversation turns for v1 and v2 in production and v2 in staging (a third failing) through
+    the public API, so analytics has KPIs per version and environment."""
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     events = []
-    for version, count, errors, handoffs, latency in ((1, 60, 1, 6, 380.0), (2, 40, 3, 2, 520.0)):
+    traffic = (("production", 1, 60, 1, 6, 380.0), ("production", 2, 40, 3, 2, 520.0), ("staging", 2, 30, 10, 3, 600.0))
+    for environment, version, count, errors, handoffs, latency in traffic:
         for i in range(count):
             outcome = "error" if i < errors else "handoff" if i < errors + handoffs else "answered"
             events.append(
@@ -101,8 +104,9 @@ async def _send_traffic(base: str, key: str, agent_id: str) -> None:
                     "payload": {
                         "agent_id": agent_id,
                         "version": version,
-                        "conversation_id": f"c-{version}-{i}",
+                        "conversation_id": f"c-{environment}-{version}-{i}",
                         "channel": "web",
+                        "environment": environment,
                         "outcome": outcome,
                         "latency_ms": latency + i * 3,
                     },
@@ -191,7 +195,15 @@ async def test_agent_lifecycle(console_url: str, page: Page, tenant: TenantFixtu
             break
         await page.wait_for_timeout(1000)
     await expect(timeline.locator(".kpi-charts .recharts-bar-rectangle")).to_have_count(6, timeout=TIMEOUT_MS)
+    await expect(timeline.locator(".kpi-scope")).to_have_text("100 turns served in production in the last 24 h")
     await _shot(page, shots / "agent-rollout.png")
+    # Staging: only v2 served there, with its own (worse) figures; back to production after.
+    await timeline.get_by_role("radio", name="Staging").click()
+    await expect(timeline.locator(".kpi-scope")).to_have_text("30 turns served in staging in the last 24 h")
+    await expect(timeline.locator(".kpi-charts .recharts-bar-rectangle")).to_have_count(3, timeout=TIMEOUT_MS)
+    await _shot(page, shots / "agent-rollout-staging.png")
+    await timeline.get_by_role("radio", name="Production").click()
+    await expect(timeline.locator(".kpi-scope")).to_have_text("100 turns served in production in the last 24 h")
 
     # Roll back by hand: production returns to v1 at once.
     await prod.locator(".rollback-button").click()

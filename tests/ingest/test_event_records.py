@@ -61,3 +61,25 @@ def test_other_event_types_have_no_channel() -> None:
     env = validate_event({"type": "agent.events", "payload": {"agent_id": "a", "kind": "x"}}, TENANT).model_dump()
     batch = process([BusMessage("agent.events", TENANT, orjson.dumps({"events": [env]}), "1-0")])
     assert batch.columns["channel"] == [""] and batch.columns["agent_id"] == ["a"]
+
+
+def test_both_paths_keep_where_a_turn_was_served_and_refuse_unknown_environments() -> None:
+    deployment = str(uuid.uuid4())
+    events = [
+        _turn(0, environment="production", deployment_id=deployment),
+        _turn(1, environment="staging", channel="console"),
+        _turn(2),  # a producer that does not say: unknown
+    ]
+    message = _message(events)
+    fast = fastpath.process_fast([message.value])
+    slow = writers.to_arrow(process([message]))
+    assert fast is not None
+    for path in (fast, slow):
+        assert path.column("environment").to_pylist() == ["production", "staging", ""]
+        assert path.column("deployment_id").to_pylist() == [deployment, "", ""]
+        assert "environment" not in orjson.loads(path.column("payload")[0].as_py())  # a column, not payload
+
+    smuggled = {**events[0], "payload": {**events[0]["payload"], "environment": "prod"}}  # bypassing validation
+    assert fastpath.process_fast([_message([smuggled]).value]) is None
+    batch = process([_message([smuggled])])
+    assert batch.rows == 0 and "unknown environment 'prod'" in batch.dead_letters[0].reason

@@ -55,9 +55,16 @@ async def agent_events(tenant_id: str) -> list[dict]:
 
 
 def write_traffic(
-    tenant_id: str, agent: str, start: dt.datetime, end: dt.datetime, seed: int, **incident: object
+    tenant_id: str,
+    agent: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    seed: int,
+    environment: str = "production",
+    **incident: object,
 ) -> None:
-    """Synthetic turns for versions 1 (10 %) and 2 (90 %) in [start, end), optionally an incident on one version."""
+    """Synthetic turns for versions 1 (10 %) and 2 (90 %) in [start, end) served in ``environment``,
+    optionally an incident on one version."""
     incidents = [generator.Incident(agent, start, end, **incident)] if incident else []  # type: ignore[arg-type]
     spec = generator.GeneratorSpec(
         tenants=[generator.TenantSpec(tenant_id, (generator.AgentSpec(agent, (1, 2)),))],
@@ -66,6 +73,7 @@ def write_traffic(
         days=(end - start).total_seconds() / 86400,
         seed=seed,
         incidents=incidents,
+        environment=environment,
     )
     for batch in generator.generate_batches(spec):
         generator.write_batch(batch)

@@ -154,6 +154,9 @@ async def test_asking_for_a_person_hands_off_and_requests_a_ticket(api: httpx.As
     assert "g@x.org" not in orjson.dumps(details).decode() and "[EMAIL]" in details["transcript"][-1]["content"]
     logs = await bus_events("conversation.logs", hotel.tenant.tenant_id)
     assert [e["payload"]["outcome"] for e in logs][-1] == "handoff"
+    served = logs[-1]["payload"]  # both events say where the conversation was served
+    assert served["environment"] == handoffs[0]["payload"]["environment"] == "production"
+    assert served["deployment_id"] and details["deployment_id"] == served["deployment_id"]
 
 
 async def test_version_rules_block_topics_and_low_confidence_hands_off(api: httpx.AsyncClient) -> None:

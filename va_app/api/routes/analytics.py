@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 
+from core.environments import ALL, DEFAULT_VERDICT_ENVIRONMENT, EnvironmentScope
 from va_app.api.deps import PrincipalDep
 from va_app.domain.agents.lookup import find_agent
 from va_app.domain.dashboards.service import PANELS, DashboardRequest, agent_metrics, dashboard
@@ -61,8 +63,16 @@ async def get_agent_metrics(
     granularity: GranularityParam | None = None,
     version: Annotated[int | None, Query(ge=0)] = None,
     source: Literal["auto", "rollup", "raw"] = "auto",
+    environment: Annotated[
+        EnvironmentScope,
+        Query(
+            description="count only turns served in this environment; 'all' counts every turn, "
+            "including those that did not say where they were served"
+        ),
+    ] = DEFAULT_VERDICT_ENVIRONMENT,
 ) -> dict[str, Any]:
     agent = await find_agent(principal, agent_id)
     request = _request(start, end, granularity, {"version": version}, None, source)
+    request = replace(request, environment=None if environment == ALL else environment)
     result = await agent_metrics(principal, agent.id, request)
     return {"agent": {"id": agent.id, "slug": agent.slug, "name": agent.name}, **result}

@@ -33,6 +33,7 @@ EXAMPLE: dict[str, Any] = {
                 "version": 2,
                 "conversation_id": "c-123",
                 "channel": "web",
+                "environment": "production",
                 "model": "gpt-4o-mini",
                 "provider": "openai",
                 "intent": "check_in_time",

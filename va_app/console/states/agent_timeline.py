@@ -3,7 +3,9 @@
 The split is rebuilt from the deployment history the detail state already holds (every
 transition records the candidate's share), so the chart and the history table can never
 disagree. KPIs per version come from analytics (``agent_metrics``, the ``by_version`` panel)
-over the last 24 hours; analytics being down leaves the rest of the page working.
+over the last 24 hours, counting only turns served in the environment the timeline shows (a
+version's staging errors are not its production figures); analytics being down leaves the
+rest of the page working.
 """
 
 from __future__ import annotations
@@ -121,18 +123,28 @@ class AgentTimelineState(AgentDetailState):
         """The transitions of the chosen environment, newest first, for the list under the chart."""
         return [e for e in self.events if e["environment"] == self.timeline_env]
 
+    @rx.var
+    def kpi_scope(self) -> str:
+        """What the KPI charts count, under their heading."""
+        turns = sum(r["events"] for r in self.kpis)
+        return f"{turns} turns served in {self.timeline_env} in the last 24 h"
+
     @rx.event
-    def set_timeline_env(self, value: str | list[str]) -> None:
+    def set_timeline_env(self, value: str | list[str]) -> Any:  # the KPI reload, an event handler
+        """Show another environment: its transitions, and its KPIs (read again)."""
         self.timeline_env = value if isinstance(value, str) else value[0]
+        return AgentTimelineState.load_kpis
 
     @rx.event
     async def load_kpis(self) -> None:
-        """Error rate, p95 latency and handoff rate per version, last 24 hours, from analytics."""
+        """Error rate, p95 latency and handoff rate per version in the timeline's environment,
+        last 24 hours, from analytics."""
         if not self.agent_id:
             return
         self.kpi_loading = True
         try:
-            metrics = await agent_metrics(await self._principal(), self.agent_id, DashboardRequest())
+            request = DashboardRequest(environment=self.timeline_env)
+            metrics = await agent_metrics(await self._principal(), self.agent_id, request)
         except DomainError as exc:
             self.kpis, self.kpi_error = [], error_text(exc)
         except Exception:  # analytics down: say so, keep the deployment controls working

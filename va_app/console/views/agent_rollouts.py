@@ -168,7 +168,8 @@ def _kpis() -> rx.Component:
                 class_name="kpi-charts",
             ),
             rx.callout(
-                "No conversations in the last 24 hours yet: KPIs per version appear with the first traffic.",
+                "No conversations in this environment in the last 24 hours yet: "
+                "KPIs per version appear with the first traffic.",
                 icon="info",
                 color_scheme="gray",
                 width="100%",
@@ -182,7 +183,8 @@ def timeline_card() -> rx.Component:
     t = AgentTimelineState
     return section_card(
         "Rollout timeline",
-        "Share of traffic per version after each transition, and how each version did in the last 24 h.",
+        "Share of traffic per version after each transition, and how each version did in the last 24 h "
+        "in the chosen environment (turns served elsewhere do not count).",
         "chart-area",
         rx.hstack(
             rx.segmented_control.root(
@@ -206,6 +208,7 @@ def timeline_card() -> rx.Component:
         split_chart(t.timeline, t.series, "No deployments in this environment yet."),
         _history(t.timeline_events),
         rx.heading("KPIs per version, last 24 h", size="3"),
+        rx.text(t.kpi_scope, size="2", color=rx.color("gray", 11), class_name="kpi-scope"),
         _kpis(),
         class_name="rollout-timeline",
     )

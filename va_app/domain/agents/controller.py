@@ -1,7 +1,8 @@
 """The automatic rollout controller: one ``tick`` evaluates every canary/gradual rollout.
 
 For each rollout it reads the KPIs of the candidate and the stable version since the current
-step started (raw events, exact window), asks :func:`rollout.decide`, and applies the
+step started (raw events, exact window, turns served in the rollout's environment only: a
+version's staging errors never roll back its production canary), asks :func:`rollout.decide`, and applies the
 answer: advance to the next step, complete (the candidate becomes stable at 100 %), or roll
 back. Rows are locked one at a time with ``SKIP LOCKED``, so several web replicas may tick
 concurrently without acting twice on one rollout; a failure on one rollout is logged and the
@@ -79,6 +80,7 @@ async def _evaluate(tenant_id: uuid.UUID, deployment_id: uuid.UUID, now: dt.date
             started,
             now,
             [v for v in (row.version_number, row.stable_version_number) if v is not None],
+            environment=row.environment,  # this environment's users only
         )
         candidate = _kpis(frame, row.version_number) or rollout.Kpis()
         stable = _kpis(frame, row.stable_version_number)

@@ -1,6 +1,7 @@
 """A/B experiments: two or more versions share an environment's traffic by a fixed split;
 results per variant come from analytics with a significance test and a verdict a person can
-act on; stopping can promote the winner.
+act on; stopping can promote the winner. Results count only the turns served in the
+experiment's environment (never staging traffic of the same versions, never console tests).
 
 While an experiment runs it owns the environment's routing (its split replaces the
 deployment's), and deploys to that environment are refused, so results are never mixed with
@@ -315,11 +316,13 @@ async def experiment_results(principal: Principal, agent: str, experiment_id: uu
         experiment.started_at,
         end,
         [v["version"] for v in info.variants],
+        environment=info.environment,  # the experiment's environment only
     )
     summaries, comparisons, verdict, winner = analyse(info.primary_metric, info.variants, frame)
     return {
         "experiment": info.as_dict(),
         "window": {"start": experiment.started_at, "end": end},
+        "environment": info.environment,
         "primary_metric": info.primary_metric,
         "variants": summaries,
         "comparisons": comparisons,

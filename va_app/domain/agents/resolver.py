@@ -17,20 +17,20 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
-from typing import Literal, get_args
+from dataclasses import dataclass
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import cache, db, keys
+from core.environments import ENVIRONMENTS as ENVIRONMENTS  # re-exported: the deploy side's import
+from core.environments import Environment as Environment
 from models.repositories import agents as agents_repo
 from va_app.domain.agents import routing
 from va_app.domain.agents.routing import RouteTable
 from va_app.domain.agents.versions import VersionInfo, describe
 from va_app.domain.errors import NotFound
 
-Environment = Literal["development", "staging", "production"]
-ENVIRONMENTS: tuple[Environment, ...] = get_args(Environment)
 ROUTE_TTL_S = 30
 PIN_TTL_S = 24 * 3600
 _VERSION_CACHE_SIZE = 2048
@@ -64,14 +64,22 @@ async def load_route(session: AsyncSession, tenant_id: uuid.UUID, agent_id: uuid
         session=session, tenant_id=tenant_id, agent_id=agent_id, environment=environment
     )
     stable = current.stable_version_number if current is not None else None
+    deployment_id = str(current.id) if current is not None else None
     if experiment is not None:
         variants = tuple((int(v["version"]), int(v["percent"])) for v in experiment.variants)
         drained = (stable,) if stable is not None and stable not in {v for v, _ in variants} else ()
-        return RouteTable(environment, stable, variants=variants, experiment_id=str(experiment.id), draining=drained)
+        return RouteTable(
+            environment,
+            stable,
+            variants=variants,
+            experiment_id=str(experiment.id),
+            draining=drained,
+            deployment_id=deployment_id,
+        )
     if current is None or stable is None:
         return RouteTable(environment, None, active=False)
     if current.status == "rolling_out":
-        return RouteTable(environment, stable, current.version_number, current.percent)
+        return RouteTable(environment, stable, current.version_number, current.percent, deployment_id=deployment_id)
     draining: tuple[int, ...] = ()
     if current.status == "active" and current.strategy != "rollback":
         history = await agents_repo.stable_history(
@@ -79,7 +87,7 @@ async def load_route(session: AsyncSession, tenant_id: uuid.UUID, agent_id: uuid
         )
         previous = _previous_stable(history, stable)
         draining = (previous,) if previous is not None else ()
-    return RouteTable(environment, stable, draining=draining)
+    return RouteTable(environment, stable, draining=draining, deployment_id=deployment_id)
 
 
 async def route_table(tenant_id: uuid.UUID, agent_id: uuid.UUID, environment: str) -> RouteTable:
@@ -116,14 +124,25 @@ async def version_data(tenant_id: uuid.UUID, agent_id: uuid.UUID, number: int) -
     return info
 
 
-async def resolve_version(
+@dataclass(frozen=True)
+class Served:
+    """What serves one turn: the version (number and content) and where it is deployed."""
+
+    number: int
+    version: VersionInfo
+    environment: Environment
+    deployment_id: str  # the environment's current deployment ("" when the route table predates it)
+
+
+async def resolve(
     tenant_id: uuid.UUID,
     agent_id: uuid.UUID | str,
     environment: str,
     conversation_id: str,
     user_id: str | None = None,
-) -> tuple[int, VersionInfo]:
-    """The version this conversation is pinned to (pinning it on the first turn) and its content.
+) -> Served:
+    """The version this conversation is pinned to (pinning it on the first turn), its content,
+    and the environment and deployment serving it (what the turn event records).
 
     Raises :class:`NotFound` when nothing is deployed in ``environment`` (or the agent is archived).
     Callers have already authenticated the tenant and the agent; this function does no permission check.
@@ -131,6 +150,7 @@ async def resolve_version(
     agent = agent_id if isinstance(agent_id, uuid.UUID) else uuid.UUID(agent_id)
     if environment not in ENVIRONMENTS:
         raise NotFound(f"unknown environment '{environment}'")
+    env: Environment = next(e for e in ENVIRONMENTS if e == environment)
     redis = cache.get_redis()
     pin_key = _pin_key(agent, environment, conversation_id or f"user:{user_id}")
     async with redis.pipeline(transaction=False) as pipe:
@@ -147,4 +167,17 @@ async def resolve_version(
     if version is None or version not in table.pinnable():
         version = routing.route(table, str(agent), conversation_id, user_id)
         await redis.set(pin_key, str(version), ex=PIN_TTL_S)
-    return version, await version_data(tenant_id, agent, version)
+    info = await version_data(tenant_id, agent, version)
+    return Served(version, info, env, table.deployment_id or "")
+
+
+async def resolve_version(
+    tenant_id: uuid.UUID,
+    agent_id: uuid.UUID | str,
+    environment: str,
+    conversation_id: str,
+    user_id: str | None = None,
+) -> tuple[int, VersionInfo]:
+    """:func:`resolve` as ``(number, content)``, for callers that need only the version."""
+    served = await resolve(tenant_id, agent_id, environment, conversation_id, user_id)
+    return served.number, served.version

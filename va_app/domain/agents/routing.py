@@ -53,6 +53,9 @@ class RouteTable:
     experiment_id: str | None = None
     active: bool = True
     draining: tuple[int, ...] = ()  # served only to conversations already pinned to them
+    # The environment's current deployment row: every turn event names it, so a figure can be
+    # traced to the rollout (or stable release) that served it. None while nothing is deployed.
+    deployment_id: str | None = None
 
     def arms(self) -> tuple[tuple[int, int], ...]:
         """``(version, buckets)`` pairs that add up to :data:`BUCKETS`, candidate first."""
@@ -85,6 +88,7 @@ class RouteTable:
             "experiment_id": self.experiment_id,
             "active": self.active,
             "draining": list(self.draining),
+            "deployment_id": self.deployment_id,
         }
 
     @classmethod
@@ -98,6 +102,7 @@ class RouteTable:
             experiment_id=data.get("experiment_id"),
             active=bool(data.get("active", True)),
             draining=tuple(int(v) for v in data.get("draining") or ()),
+            deployment_id=data.get("deployment_id"),  # absent from tables cached by an older release
         )
 
 

@@ -49,6 +49,8 @@ class TurnRecord:
     conversation_id: str
     end_user_id: str = ""
     channel: str = "api"
+    environment: str = ""  # where the turn was served (core.environments); "" only if unknown
+    deployment_id: str = ""  # the environment's deployment that served it
     model: str = ""
     provider: str = ""
     intent: str = ""
@@ -71,6 +73,8 @@ def turn_envelope(record: TurnRecord) -> dict[str, Any]:
         "conversation_id": record.conversation_id[:200],
         "end_user_id": record.end_user_id[:200],
         "channel": record.channel[:200],
+        "environment": record.environment,
+        "deployment_id": record.deployment_id[:200],
         "model": record.model[:200],
         "provider": record.provider[:200],
         "intent": record.intent[:200],
@@ -105,6 +109,7 @@ def handoff_envelope(
     transcript: list[dict[str, str]],
     end_user_id: str = "",
     channel: str = "api",
+    deployment_id: str = "",
 ) -> dict[str, Any]:
     masked = [{"role": t["role"], "content": mask_text(t["content"])[:4000]} for t in transcript[-20:]]
     raw = {
@@ -121,6 +126,7 @@ def handoff_envelope(
                 "target_queue": queue,
                 "end_user_id": end_user_id,
                 "channel": channel,
+                "deployment_id": deployment_id,
                 "transcript": masked,
             },
         },

@@ -78,9 +78,8 @@ async def prepare(principal: Principal, agent: str, inp: ChatInput) -> Turn:
     inp = inp.checked(settings.max_message_chars)
     handle = await resolve_agent(principal, agent)
     conversation_id = inp.conversation_id or context.new_conversation_id()
-    _number, version = await resolver.resolve_version(
-        principal.tenant_id, handle.id, inp.environment, conversation_id, inp.user_id
-    )
+    served = await resolver.resolve(principal.tenant_id, handle.id, inp.environment, conversation_id, inp.user_id)
+    version = served.version
     config = guardrails.GuardrailConfig.from_version(version.guardrails, version.handoff_rules)
     if inp.history is not None or inp.probe:
         state = _state_from_history(inp)
@@ -99,6 +98,7 @@ async def prepare(principal: Principal, agent: str, inp: ChatInput) -> Turn:
         user_text=masked.text,
         provider_text=masked.text if config.pii_masking else inp.message,
         has_pii=masked.any,
+        deployment_id=served.deployment_id,
     )
     with span("chat.prepare", agent=handle.slug, version=version.number, conversation_id=conversation_id):
         await _guard_and_lookup(turn)
@@ -215,6 +215,7 @@ def _handoff(turn: Turn, reason: str) -> None:
             transcript=transcript,
             end_user_id=turn.inp.user_id or "",
             channel=turn.inp.channel,
+            deployment_id=turn.deployment_id,
         ),
     )
 
@@ -235,6 +236,8 @@ async def _conclude(turn: Turn) -> ChatOutput:
             conversation_id=turn.conversation_id,
             end_user_id=turn.inp.user_id or "",
             channel=turn.inp.channel,
+            environment=turn.inp.environment,
+            deployment_id=turn.deployment_id,
             model=out.model,
             provider=out.provider,
             intent=out.intent or turn.intent,

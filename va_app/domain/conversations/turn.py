@@ -91,6 +91,7 @@ class Turn:
     provider_text: str  # what the provider sees (masked unless the version opted out)
     has_pii: bool
     started: float = field(default_factory=time.perf_counter)
+    deployment_id: str = ""  # the deployment of ``inp.environment`` serving this turn (for its event)
     intent: str = ""
     cache_key: str | None = None
     semantic_ok: bool = False

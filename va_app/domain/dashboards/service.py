@@ -15,6 +15,7 @@ import polars as pl
 
 from analytics.queries import metrics as mq
 from core import clickhouse
+from core.environments import ALL as ALL_ENVIRONMENTS
 from va_app.domain.agents.lookup import agent_filter_value, slugs_by_id
 from va_app.domain.errors import InvalidInput
 from va_app.domain.identity.permissions import Perm
@@ -38,6 +39,7 @@ class DashboardRequest:
     filters: dict[str, str | int] = field(default_factory=dict)
     panels: tuple[str, ...] = PANELS
     source: mq.Source = "auto"
+    environment: str | None = None  # one environment's turns only (core.environments); None = all turns
 
 
 def auto_granularity(start: dt.datetime, end: dt.datetime) -> mq.Granularity:
@@ -62,6 +64,7 @@ def resolve(tenant_id: str, req: DashboardRequest) -> mq.MetricQuery:
         granularity=req.granularity or auto_granularity(start, end),
         filters=dict(req.filters),
         source=req.source,
+        environment=req.environment,
     )
     try:
         query.validate()
@@ -114,6 +117,7 @@ async def dashboard(principal: Principal, req: DashboardRequest, tenant_id: str 
         "end": query.end.isoformat(),
         "granularity": query.granularity,
         "filters": query.filters,
+        "environment": query.environment or ALL_ENVIRONMENTS,
         "table": mq.choose_table(query),
         "panels": panels,
         "timings_ms": timings,
@@ -121,7 +125,12 @@ async def dashboard(principal: Principal, req: DashboardRequest, tenant_id: str 
 
 
 async def agent_metrics(principal: Principal, agent_id: str, req: DashboardRequest) -> dict[str, Any]:
-    """KPIs of one agent (summary, timeseries and split by version), from the rollups."""
+    """KPIs of one agent (summary, timeseries and split by version).
+
+    With ``req.environment`` (what the API and the console ask for by default: production)
+    only turns served there count (the hourly rollup keyed by environment); without it every
+    turn of the agent counts (any environment, or none recorded).
+    """
     principal.require(Perm.ANALYTICS_READ)
     scoped = DashboardRequest(
         start=req.start,
@@ -130,5 +139,6 @@ async def agent_metrics(principal: Principal, agent_id: str, req: DashboardReque
         filters={**req.filters, "agent": agent_id},
         panels=("summary", "timeseries", "by_version"),
         source=req.source,
+        environment=req.environment,
     )
     return await dashboard(principal, scoped)
