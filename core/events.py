@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from core.channels import Channel, normalize_channel
+from core.outcomes import EventOutcome
 
 SCHEMA_VERSION: Literal[1] = 1
 MAX_BATCH = 5000  # events per API request
@@ -63,7 +64,7 @@ class ConversationLog(_Strict):
     model: Short = ""
     provider: Short = ""
     intent: Short = ""
-    outcome: Literal["answered", "handoff", "error", "blocked", "abandoned"] = "answered"
+    outcome: EventOutcome = "answered"
     cache_kind: Literal["none", "exact", "semantic"] = "none"
     latency_ms: float = Field(default=0, ge=0, le=3_600_000)
     prompt_tokens: int = Field(default=0, ge=0, le=10_000_000)
