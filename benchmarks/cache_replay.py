@@ -371,7 +371,7 @@ async def main_async(args: argparse.Namespace) -> None:
         default = chat.semantic_cache_threshold
         ungrounded_default = chat.semantic_cache_threshold_ungrounded
         configs: list[tuple[str, float, bool]] = [(f"default: grounded, >= {default}", default, True)]
-        configs += [(f"similarity only, >= {t}", t, False) for t in (0.8, 0.85, 0.9, 0.95)]
+        configs += [(f"no top-chunk check, >= {t}", t, False) for t in (0.8, 0.85, 0.9, 0.95)]
         for name, threshold, grounded in configs:
             number = await new_version(api, key, slug, {"change_note": name})  # an empty cache partition
             await deploy(api, key, slug, number)
