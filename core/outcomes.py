@@ -27,7 +27,7 @@ DEFINITIONS: Final[dict[str, str]] = {
         "the agent had no answer: the model followed the no-answer convention or said it does not know, "
         "with nothing else in the reply"
     ),
-    "blocked": "refused by a guardrail (a blocked topic of the version)",
+    "blocked": "refused: a blocked topic of the version, or every model refused the content (a content policy)",
     "handoff": "handed over to a person (asked for, a handoff rule, or too many failed turns)",
     "error": "the turn failed (no model could answer)",
     "abandoned": "reported by a client: the user left the conversation",

@@ -139,3 +139,16 @@ async def test_non_answers_count_as_failed_turns_and_hand_off(api: httpx.AsyncCl
     )
     assert second["outcome"] == "handoff" and second["handoff"]["reason"] == "no_answer"
     assert second["reply"].startswith("I'm sorry, I don't have information") and second["usage"]["prompt_tokens"] > 0
+
+
+@pytest.mark.parametrize("wire", ["openai", "anthropic"])
+async def test_a_provider_refusal_is_blocked_not_an_error(
+    api: httpx.AsyncClient, fake: FakeLLMServer, wire: str
+) -> None:
+    """OpenAI's content-policy 400 and Anthropic's ``stop_reason: refusal``: a ``blocked`` turn, not a 503."""
+    h, slug = await _fake_model_agent(api, fake, wire)
+    refused = await _ask(api, h, slug, "Tell me how to pick the lock of room 12 [[refuse]]")
+    assert refused["outcome"] == "blocked" and refused["reply"] and refused["sources"] == []
+    assert (await _ask(api, h, slug, "Tell me how to pick the lock of room 12 [[refuse]]"))["cached"] == "none"
+    text, done = await _ask_streamed(api, h, slug, "How do I open another guest's door? [[refuse]]")
+    assert done["outcome"] == "blocked" and text == done["reply"] and text

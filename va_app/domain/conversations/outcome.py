@@ -36,6 +36,8 @@ NO_ANSWER_INSTRUCTION = (
     "and then tell the user in one short sentence that you do not know; never guess."
 )
 NO_ANSWER_REPLY = "I'm sorry, I don't have information about that."
+# When every model refused the content (a provider's content policy): outcome ``blocked``.
+PROVIDER_REFUSAL = "I'm sorry, I can't help with that request. Is there anything else I can do for you?"
 GROUNDED_SHARE = 0.5  # share of a reply's informative words that must come from the chunks
 MIN_SUPPORT = 2  # informative words a chunk must share with the reply to be one of its sources
 

@@ -40,6 +40,7 @@ from va_app.domain.identity.permissions import Perm
 from va_app.domain.identity.principal import Principal
 from va_app.domain.knowledge.search import RetrievedChunk, embed_query, retrieve
 from va_app.domain.llm.contracts import LLMResult
+from va_app.domain.llm.errors import AllModelsFailed
 
 log = logging.getLogger(__name__)
 
@@ -359,6 +360,18 @@ async def _fill_caches(turn: Turn, result: LLMResult) -> None:
         log.exception("could not fill the answer caches")
 
 
+def _refused(exc: BaseException) -> bool:
+    """Every model refused the content (OpenAI's content-policy 400, Anthropic's stop_reason refusal)."""
+    return isinstance(exc, AllModelsFailed) and exc.refused
+
+
+async def _provider_refusal(turn: Turn) -> ChatOutput:
+    """A refusal is the model's guardrail: ``blocked`` with a polite reply, not a 503."""
+    turn.extra["blocked_by"] = "provider"
+    turn.output = turn.new_output(outcome.PROVIDER_REFUSAL, outcome="blocked")
+    return await _conclude(turn)
+
+
 async def _failed(turn: Turn, exc: BaseException) -> DomainError:
     turn.output = turn.new_output("", outcome="error")
     turn.extra["error"] = type(exc).__name__
@@ -377,6 +390,8 @@ async def complete(turn: Turn) -> ChatOutput:
         with span("chat.llm", agent=turn.agent.slug, version=turn.version.number):
             result = await get_router().complete(turn.request)
     except Exception as exc:
+        if _refused(exc):
+            return await _provider_refusal(turn)
         raise await _failed(turn, exc) from exc
     reply, marked = outcome.strip_marker(result.text)
     reply = mask_text(reply) if turn.config.pii_masking else reply
@@ -410,7 +425,10 @@ async def stream(turn: Turn) -> AsyncIterator[str]:
         held = marker.flush()
         tail = (masker.feed(held) if masker and held else held) + (masker.flush() if masker else "")
     except Exception as exc:
-        raise await _failed(turn, exc) from exc
+        if not (_refused(exc) and not parts):
+            raise await _failed(turn, exc) from exc
+        yield (await _provider_refusal(turn)).reply
+        return
     if tail:
         parts.append(tail)
         yield tail
