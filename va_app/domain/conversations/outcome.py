@@ -156,7 +156,7 @@ def grounding(reply: str, chunks: Sequence[RetrievedChunk]) -> tuple[float, list
 def judge(reply: str, *, marked: bool, chunks: Sequence[RetrievedChunk], has_knowledge: bool) -> Judgement:
     """The verdict on a reply (already stripped of the marker; ``marked``: it carried one)."""
     if marked:
-        return Judgement("unanswered", reply.strip() or NO_ANSWER_REPLY, reason="marker")
+        return Judgement("unanswered", reply if reply.strip() else NO_ANSWER_REPLY, reason="marker")
     if admits_not_knowing(reply):
         return Judgement("unanswered", reply, reason="admission")
     if not has_knowledge:
