@@ -46,7 +46,8 @@ MODELS = [
     ("gpt-4o", "openai", 0.0025, 0.01, 900.0),
 ]
 MODEL_WEIGHTS = np.array([0.35, 0.4, 0.15, 0.1])
-OUTCOMES = np.array(["answered", "handoff", "error"])
+UNANSWERED_SHARE = 0.04
+OUTCOMES = np.array(["answered", "handoff", "error", "unanswered"])  # index = outcome_idx
 CACHE_KINDS = np.array(["none", "exact", "semantic"])
 
 
@@ -159,7 +160,13 @@ def _batch(
     roll = rng.uniform(size=n)
     intent_idx = rng.choice(len(INTENTS), size=n, p=INTENT_WEIGHTS)
     handoff_p = np.where(INTENTS[intent_idx] == "complaint", 0.35, 0.05)
-    outcome_idx = np.where(roll < error_p, 2, np.where(roll < error_p + handoff_p, 1, 0))
+    # a few turns the agent cannot answer (the runtime's ``unanswered``): they count against automation
+    unanswered_p = UNANSWERED_SHARE
+    outcome_idx = np.where(
+        roll < error_p,
+        2,
+        np.where(roll < error_p + handoff_p, 1, np.where(roll < error_p + handoff_p + unanswered_p, 3, 0)),
+    )
     csat_given = rng.uniform(size=n) < 0.12
     csat = np.clip(np.round(rng.normal(np.where(outcome_idx == 0, 4.3, 2.6), 0.8)), 1, 5).astype(np.uint8)
 

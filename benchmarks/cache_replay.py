@@ -13,6 +13,14 @@ change of case/punctuation. Every query is a new conversation.
 2. **Cached** runs, one fresh agent version each (an empty cache): the default (semantic hits
    must be grounded in the same top chunk), then similarity alone at several thresholds.
 
+3. **Adversarial near-duplicates** (``benchmarks/cache_adversarial.py``, a held-out set written
+   before the cache's meaning rules): each pair is asked on an empty cache, first question then
+   second; a semantic hit on the second is a *wrong cached answer* unless the pair is a
+   paraphrase control. Run on the hotel agent (knowledge, ``local`` model) and on an agent
+   without knowledge answering through the fake LLM server's OpenAI wire, with its semantic cache
+   left at the default (off) and turned on by the operator (``guardrails.semantic_cache: on``);
+   each also without the meaning key, to show what it prevents.
+
 The ``local`` model is free, so cost is what the same tokens would cost on a priced model
 (``--price-in``/``--price-out`` USD per 1M tokens, gpt-4o-mini's list price by default). A
 reply is *right* when it contains its topic's key fact (e.g. "15:00" for check-in).
@@ -36,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx
 
 from benchmarks._chat_env import API, backends, create_agent, deploy, new_tenant, new_version
+from benchmarks.cache_adversarial import GENERIC, HOTEL, Pair
 
 # topic: (FAQ question, FAQ answer, key fact, paraphrases)
 TOPICS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
@@ -273,6 +282,76 @@ def _row(result: RunResult, baseline: RunResult, total: int) -> str:
     )
 
 
+@dataclass
+class PairResult:
+    name: str
+    wrong: int  # semantic hits on pairs that mean different things
+    adversarial: int
+    paraphrase_hits: int
+    paraphrases: int
+    examples: list[tuple[str, str]]
+
+
+async def replay_pairs(
+    api: httpx.AsyncClient, key: str, tenant: str, slug: str, agent_id: str, pairs: tuple[Pair, ...], name: str
+) -> PairResult:
+    """Each pair on an empty cache: ask the first question, then the second; count semantic hits."""
+    import uuid
+
+    from va_app.domain.conversations import cache
+
+    h = {"Authorization": f"Bearer {key}"}
+    result = PairResult(name, 0, 0, 0, 0, [])
+    for kind, first, second in pairs:
+        await cache.invalidate_agent(uuid.UUID(tenant), uuid.UUID(agent_id))
+        for question in (first, second):
+            resp = await api.post(f"{API}/agents/{slug}/chat", json={"message": question}, headers=h)
+            resp.raise_for_status()
+        hit = resp.json()["cached"] == "semantic"
+        if kind == "paraphrase":
+            result.paraphrases += 1
+            result.paraphrase_hits += hit
+        else:
+            result.adversarial += 1
+            result.wrong += hit
+            if hit and len(result.examples) < 4:
+                result.examples.append((first, second))
+    return result
+
+
+async def adversarial_runs(api: httpx.AsyncClient, key: str, tenant: str, slug: str) -> list[PairResult]:
+    """Held-out near-duplicates: hotel agent (knowledge) and an agent without knowledge (fake LLM)."""
+    from tools.fake_llm import FakeLLMServer
+    from va_app.domain.conversations import cache
+
+    h = {"Authorization": f"Bearer {key}"}
+    hotel_id = (await api.get(f"{API}/agents/{slug}", headers=h)).json()["id"]
+    results = [await replay_pairs(api, key, tenant, slug, hotel_id, HOTEL, "hotel agent (knowledge), default")]
+    with FakeLLMServer() as fake:
+        model = {"name": "echo", "upstream": "echo", "tier": "standard", "input_per_1k": 0.00015}
+        provider = {"api_key": "sk-bench", "base_url": fake.openai_base_url, "wire": "openai", "models": [model]}
+        (await api.put(f"{API}/llm/providers/bench", json=provider, headers=h)).raise_for_status()
+        bare = "replay-no-knowledge"
+        no_kb = {"knowledge_base_ids": [], "model_policy": {"allowed_models": ["echo"]}}
+        no_kb["handoff_rules"] = {"on_intents": [], "on_keywords": []}
+        bare_id = await create_agent(api, key, bare, version=no_kb, template="hotel-concierge")
+        results.append(await replay_pairs(api, key, tenant, bare, bare_id, GENERIC, "no knowledge, default (off)"))
+        on = {**no_kb, "guardrails": {"pii_masking": True, "blocked_topics": [], "semantic_cache": "on"}}
+        await deploy(api, key, bare, await new_version(api, key, bare, on))
+        results.append(await replay_pairs(api, key, tenant, bare, bare_id, GENERIC, "no knowledge, semantic_cache on"))
+        real_key = cache.meaning_key
+        cache.meaning_key = lambda _question: ""  # for comparison only: similarity (and chunk) alone
+        try:
+            name = "  same, without the meaning key"
+            results.append(await replay_pairs(api, key, tenant, bare, bare_id, GENERIC, name))
+            await deploy(api, key, slug, await new_version(api, key, slug, {"change_note": "no meaning key"}))
+            name = "  hotel, without the meaning key"
+            results.append(await replay_pairs(api, key, tenant, slug, hotel_id, HOTEL, name))
+        finally:
+            cache.meaning_key = real_key
+    return results
+
+
 async def main_async(args: argparse.Namespace) -> None:
     from core.config import get_settings
     from va_app.api.app import build_api, with_request_context
@@ -281,7 +360,7 @@ async def main_async(args: argparse.Namespace) -> None:
     price = (args.price_in, args.price_out)
     transport = httpx.ASGITransport(app=with_request_context(build_api()))
     async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=60) as api:
-        _tenant, key = await new_tenant()
+        tenant, key = await new_tenant()
         slug = "replay-hotel"
         await create_agent(api, key, slug, faq_csv=faq_csv(), variables={"property_name": "Aurelia Paris"})
         chat = get_settings().chat
@@ -290,8 +369,9 @@ async def main_async(args: argparse.Namespace) -> None:
         chat.cache_enabled = True
         results = []
         default = chat.semantic_cache_threshold
+        ungrounded_default = chat.semantic_cache_threshold_ungrounded
         configs: list[tuple[str, float, bool]] = [(f"default: grounded, >= {default}", default, True)]
-        configs += [(f"similarity only, >= {t}", t, False) for t in (0.8, 0.85, 0.9, 0.95)]
+        configs += [(f"no top-chunk check, >= {t}", t, False) for t in (0.8, 0.85, 0.9, 0.95)]
         for name, threshold, grounded in configs:
             number = await new_version(api, key, slug, {"change_note": name})  # an empty cache partition
             await deploy(api, key, slug, number)
@@ -299,6 +379,11 @@ async def main_async(args: argparse.Namespace) -> None:
             chat.semantic_cache_threshold = threshold
             chat.semantic_cache_threshold_ungrounded = threshold
             results.append(await replay(api, key, slug, queries, name, price, baseline.replies))
+        chat.semantic_cache_grounded = True
+        chat.semantic_cache_threshold = default
+        chat.semantic_cache_threshold_ungrounded = ungrounded_default
+        await deploy(api, key, slug, await new_version(api, key, slug, {"change_note": "adversarial"}))
+        pairs = await adversarial_runs(api, key, tenant, slug)
     total = len(queries)
     print(f"\nReplay: {total} queries over {len(TOPICS)} FAQ topics (4 paraphrases each), seed {args.seed}")
     print(f"baseline: every query answered by the model, cost ${baseline.cost:.5f} at ${price[0]}/${price[1]} per 1M")
@@ -310,6 +395,20 @@ async def main_async(args: argparse.Namespace) -> None:
     print("|---|---|---|---|---|---|---|")
     for result in results:
         print(_row(result, baseline, total))
+    print()
+    saved = 1 - results[0].cost / baseline.cost if baseline.cost else 0.0
+    wrong_default = results[0].harmful
+    print(f"\ndefault configuration: cost saved {saved:.1%} (goal >= 60 %)")
+    print("\nAdversarial near-duplicates (held-out, benchmarks/cache_adversarial.py), each pair on an empty cache:\n")
+    print("| run | wrong cached answers (goal 0) | paraphrase hits |")
+    print("|---|---|---|")
+    for pair in pairs:
+        print(f"| {pair.name} | {pair.wrong}/{pair.adversarial} | {pair.paraphrase_hits}/{pair.paraphrases} |")
+    wrong_pairs = sum(p.wrong for p in pairs if "without the meaning key" not in p.name)
+    print(f"\nwrong cached answers with the shipped rules: {wrong_pairs + wrong_default} (goal 0)")
+    for pair in pairs:
+        for first, second in pair.examples:
+            print(f"    {pair.name}: {second!r} got the answer to {first!r}")
     print()
     for result in results:
         lat = {k: statistics.median(v) for k, v in result.latency.items() if v}

@@ -22,6 +22,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from core.channels import Channel, normalize_channel
 from core.environments import ENVIRONMENTS, environment_of
+from core.outcomes import EventOutcome
 
 SCHEMA_VERSION: Literal[1] = 1
 MAX_BATCH = 5000  # events per API request
@@ -77,7 +78,7 @@ class ConversationLog(_Strict):
     model: Short = ""
     provider: Short = ""
     intent: Short = ""
-    outcome: Literal["answered", "handoff", "error", "blocked", "abandoned"] = "answered"
+    outcome: EventOutcome = "answered"
     cache_kind: Literal["none", "exact", "semantic"] = "none"
     latency_ms: float = Field(default=0, ge=0, le=3_600_000)
     prompt_tokens: int = Field(default=0, ge=0, le=10_000_000)

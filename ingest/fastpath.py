@@ -20,6 +20,7 @@ from core import event_record
 from core.channels import LEGACY_CHANNELS
 from core.environments import ENVIRONMENTS, UNKNOWN
 from core.events import ConversationLog
+from core.outcomes import EVENT_OUTCOMES
 
 # Payload fields as JSON gives them (integers as Int64, decimals as Float64): the promoted
 # columns, then the turn's text fields, which go into the ``payload`` column.
@@ -56,7 +57,7 @@ _NUMBERS = tuple(c for c in event_record.PROMOTED_COLUMNS if c not in _STRINGS a
 # The insert types (``ARROW_SCHEMA``) as polars types.
 _COLUMN_TYPES = pl.DataFrame(event_record.ARROW_SCHEMA.empty_table()).schema
 _LEGACY_CHANNELS = {old: new.value for old, new in LEGACY_CHANNELS.items()}
-_OUTCOMES = ["answered", "handoff", "error", "blocked", "abandoned"]
+_OUTCOMES = list(EVENT_OUTCOMES)
 
 
 def eligible(value: bytes) -> bool:

@@ -3,7 +3,8 @@
 A fresh tenant gets the hotel agent grounded in an FAQ (through the API, as a customer would
 set it up). Its owner opens the agent page, asks about check-out in production and reads the
 offline ``local`` model's answer with its badges and sources, follows up in the same
-conversation (the runtime's context in Redis holds both turns), asks for a person and sees the
+conversation (the runtime's context in Redis holds the turns), asks something the FAQ does not
+answer and sees it marked ``unanswered`` with no sources, asks for a person and sees the
 handoff, starts a new conversation, then tries staging, where the same question is served from
 the answer cache. The screenshot goes to ``$E2E_SCREENSHOTS`` (or the test's temp dir).
 """
@@ -83,16 +84,23 @@ async def test_try_it_tab_chats_with_the_deployed_agent(browser: Browser, consol
     await _ask(page, "Is breakfast included?", press_enter=False)
     await expect(turns).to_have_count(2, timeout=TIMEOUT_MS)
     await expect(turns.nth(1).locator(".chat-reply")).to_contain_text("6:30", timeout=TIMEOUT_MS)
-    await _ask(page, "I want to talk to a person please", press_enter=True)
+    # retrieval finds a chunk, but it does not answer: an honest "unanswered", without sources
+    await _ask(page, "Can I rent a bicycle at the front desk?", press_enter=True)
     await expect(turns).to_have_count(3, timeout=TIMEOUT_MS)
-    third = turns.nth(2)
-    await expect(third.locator(".chat-outcome")).to_have_text("handoff", timeout=TIMEOUT_MS)
-    await expect(third.locator(".chat-handoff")).to_contain_text("Handed over to a person")
+    unanswered = turns.nth(2)
+    await expect(unanswered.locator(".chat-outcome")).to_have_text("unanswered", timeout=TIMEOUT_MS)
+    await expect(unanswered.locator(".chat-reply")).to_contain_text("don't have information")
+    await expect(unanswered.locator(".chat-source")).to_have_count(0)
+    await _ask(page, "I want to talk to a person please", press_enter=True)
+    await expect(turns).to_have_count(4, timeout=TIMEOUT_MS)
+    fourth = turns.nth(3)
+    await expect(fourth.locator(".chat-outcome")).to_have_text("handoff", timeout=TIMEOUT_MS)
+    await expect(fourth.locator(".chat-handoff")).to_contain_text("Handed over to a person")
     await expect(conversation).to_have_text(first_id)
     await page.screenshot(path=str(shots / "agent-try-it.png"), full_page=True)
 
     state = await context.load(tenant.tenant_id, hotel.agent_id, "production", first_id)
-    assert state.turn_count == 3, "the runtime kept one conversation for all three turns"
+    assert state.turn_count == 4, "the runtime kept one conversation for all four turns"
 
     # New conversation: empty transcript, another id
     await page.get_by_role("button", name="New conversation").click()

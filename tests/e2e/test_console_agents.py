@@ -151,10 +151,21 @@ async def test_agent_lifecycle(console_url: str, page: Page, tenant: TenantFixtu
     await prompt.fill((await prompt.input_value()) + "\nAlways mention the rooftop bar, open until 1 am.")
     await page.locator("input[name=blocked_topics]").fill("politics, competitor prices")
     await page.locator("input[name=change_note]").fill("mention the rooftop bar")
+    await expect(page.locator("#semantic-cache")).to_contain_text("auto")  # the safe default
+    await page.locator("#semantic-cache").click()
+    await page.get_by_role("option", name="on", exact=True).click()
     await _shot(page, shots / "agent-editor.png")
     await page.get_by_role("button", name="Publish new version").click()
     await expect(page).to_have_url(re.compile(rf"/agents/{slug}/?\?tab=versions$"), timeout=TIMEOUT_MS)
     await expect(page.locator(".version-row")).to_have_count(2, timeout=TIMEOUT_MS)
+    from va_app.domain.agents.versions import get_version
+    from va_app.domain.identity.principal import system_principal
+
+    v2 = await get_version(system_principal(tenant.tenant_id, "e2e"), slug, 2)
+    assert v2.guardrails["semantic_cache"] == "on" and v2.guardrails["blocked_topics"] == [
+        "politics",
+        "competitor prices",
+    ]
     added = page.locator(".diff-view .diff-add")
     await expect(added.filter(has_text="Always mention the rooftop bar")).to_have_count(1)
     await expect(page.locator(".diff-view .diff-del").first).to_be_visible()  # the old change note, at least

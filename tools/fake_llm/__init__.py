@@ -10,6 +10,8 @@ plus per-model behaviour chosen by words in the model name:
 * ``refuse``: a content-policy refusal (also any message containing ``[[refuse]]``);
 * ``slow-N``: N ms of extra latency.
 
+``FakeConfig.replies`` scripts answers: a last user message containing a key gets its value.
+
 ``POST /_admin/config`` changes the settings and resets the counters; ``GET /_admin/stats``
 counts requests per model. Run: ``python -m tools.fake_llm --port 8599 --latency-ms 0``.
 """

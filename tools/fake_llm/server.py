@@ -30,6 +30,10 @@ class FakeConfig:
     prompt_tokens: int | None = None  # report this instead of the estimate
     completion_tokens: int | None = None  # answer with exactly this many tokens (words)
     seed: int | None = None
+    # Scripted answers: when the last user message contains a key (case-insensitive), the reply
+    # is its value instead of the echo, so a test can make the "model" answer, admit it does
+    # not know, or follow the runtime's no-answer convention, on the real wire formats.
+    replies: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -51,7 +55,8 @@ def _prompt_tokens(messages: list[dict[str, Any]], system: str = "") -> int:
 
 def _reply(model: str, messages: list[dict[str, Any]], max_tokens: int, config: FakeConfig) -> list[str]:
     last = next((str(m.get("content", "")) for m in reversed(messages) if m.get("role") == "user"), "")
-    words = ["Fake", "answer", "from", f"{model}:", *last.split()]
+    scripted = next((v for k, v in config.replies.items() if k.casefold() in last.casefold()), None)
+    words = scripted.split(" ") if scripted is not None else ["Fake", "answer", "from", f"{model}:", *last.split()]
     if config.completion_tokens is not None:
         words = (words * (config.completion_tokens // max(len(words), 1) + 1))[: config.completion_tokens]
     return words[: max(1, max_tokens)]

@@ -108,7 +108,9 @@ async def test_pii_never_reaches_the_provider_nor_the_stored_events(
         "What time is check-in?"
     )
     body = await _chat(api, hotel.headers, hotel.slug, message)
-    assert body["outcome"] == "answered"
+    # the offline model finds the masked placeholders outweigh the question: it says it does not
+    # know, which the runtime now records honestly (the turn still went through the model)
+    assert body["model"] == "local" and body["outcome"] in ("answered", "unanswered")
     seen = recorder.seen_text()
     assert recorder.requests and "What time is check-in?" in seen
     for secret in ("jane.doe@example.com", "4111 1111", "7946", "219-09-9999"):
@@ -171,7 +173,7 @@ async def test_version_rules_block_topics_and_low_confidence_hands_off(api: http
         body = await _chat(api, hotel.headers, hotel.slug, question, **({"conversation_id": conv} if conv else {}))
         conv = body["conversation_id"]
         outcomes.append(body["outcome"])
-    assert outcomes == ["answered", "handoff"]  # max_failed_turns = 2 in the template
+    assert outcomes == ["unanswered", "handoff"]  # the local model does not know; max_failed_turns = 2
 
 
 async def test_streaming_chat_sends_deltas_then_the_full_answer(api: httpx.AsyncClient) -> None:

@@ -14,6 +14,7 @@ from va_app.domain.conversations import cache
 from va_app.domain.knowledge.search import embed_query
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+SPA = "What time does the spa open?"
 
 
 async def _ask(api: httpx.AsyncClient, h: dict, slug: str, message: str, **fields: object) -> dict:
@@ -55,7 +56,7 @@ async def test_caches_are_never_shared_across_tenants(api: httpx.AsyncClient) ->
     assert (await _ask(api, first.headers, "same-slug", question))["cached"] == "none"
     assert (await _ask(api, first.headers, "same-slug", question))["cached"] == "exact"
     assert (await _ask(api, second.headers, "same-slug", question))["cached"] == "none"
-    assert (await _ask(api, second.headers, "same-slug", "What's the wifi password?"))["cached"] == "semantic"
+    assert (await _ask(api, second.headers, "same-slug", "What's the Wi-Fi password?"))["cached"] == "semantic"
 
 
 async def test_follow_up_questions_use_the_conversation_not_another_conversations_answer(
@@ -77,18 +78,18 @@ async def test_entries_of_one_version_or_tenant_are_invisible_to_another() -> No
 
     tenant_a, tenant_b = await create_tenant(), await create_tenant()
     agent_a, agent_b = await create_agent(tenant_a), await create_agent(tenant_b)
-    vector = await embed_query("What time does the spa open?", DEFAULT_MODEL)
+    vector = await embed_query(SPA, DEFAULT_MODEL)
     entry = cache.CachedReply("The spa opens at 9.", "local", "local", "amenities", 0.001, 10, 5)
     await cache.put_semantic(
         tenant_a.tenant_id, agent_a, 1, DEFAULT_MODEL, vector, "What time does the spa open?", entry
     )
     key = cache.exact_key(tenant_a.tenant_id, agent_a, 1, "What time does the spa open?")
     await cache.put_exact(tenant_a.tenant_id, agent_a, key, entry)
-    assert (await cache.get_semantic(tenant_a.tenant_id, agent_a, 1, DEFAULT_MODEL, vector)) is not None
+    assert (await cache.get_semantic(tenant_a.tenant_id, agent_a, 1, DEFAULT_MODEL, vector, question=SPA)) is not None
     assert (await cache.get_exact(key)) == entry
-    assert await cache.get_semantic(tenant_a.tenant_id, agent_a, 2, DEFAULT_MODEL, vector) is None
-    assert await cache.get_semantic(tenant_b.tenant_id, agent_b, 1, DEFAULT_MODEL, vector) is None
-    assert await cache.get_semantic(tenant_b.tenant_id, agent_a, 1, DEFAULT_MODEL, vector) is None
+    assert await cache.get_semantic(tenant_a.tenant_id, agent_a, 2, DEFAULT_MODEL, vector, question=SPA) is None
+    assert await cache.get_semantic(tenant_b.tenant_id, agent_b, 1, DEFAULT_MODEL, vector, question=SPA) is None
+    assert await cache.get_semantic(tenant_b.tenant_id, agent_a, 1, DEFAULT_MODEL, vector, question=SPA) is None
     assert (
         await cache.get_exact(cache.exact_key(tenant_a.tenant_id, agent_a, 2, "What time does the spa open?")) is None
     )
@@ -97,4 +98,4 @@ async def test_entries_of_one_version_or_tenant_are_invisible_to_another() -> No
     )
     await cache.invalidate_agent(tenant_a.tenant_id, uuid.UUID(agent_a))
     assert await cache.get_exact(key) is None
-    assert await cache.get_semantic(tenant_a.tenant_id, agent_a, 1, DEFAULT_MODEL, vector) is None
+    assert await cache.get_semantic(tenant_a.tenant_id, agent_a, 1, DEFAULT_MODEL, vector, question=SPA) is None

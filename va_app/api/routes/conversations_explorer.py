@@ -7,16 +7,16 @@ last 7 days by default, 93 days at most). Another tenant's conversation id answe
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
+from core.outcomes import EventOutcome
 from va_app.api.deps import PrincipalDep
 from va_app.api.schemas.conversations import ConversationsPublic
 from va_app.domain.dashboards.explorer import ConversationSearch, conversation_transcript, search_conversations
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
-Outcome = Literal["answered", "handoff", "error", "blocked", "abandoned"]
 
 
 @router.get("", response_model=ConversationsPublic, summary="Search conversations (newest activity first)")
@@ -30,7 +30,7 @@ async def list_conversations(
     channel: Annotated[str | None, Query(max_length=200)] = None,
     model: Annotated[str | None, Query(max_length=200)] = None,
     intent: Annotated[str | None, Query(max_length=200)] = None,
-    outcome: Outcome | None = None,
+    outcome: EventOutcome | None = None,
     min_latency_ms: Annotated[float | None, Query(ge=0)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     tenant_id: Annotated[str | None, Query(description="superadmins only: another tenant")] = None,

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.channels import AgentChannelName
 from va_app.domain.agents.resolver import Environment
+from va_app.domain.conversations.events import Outcome
 from va_app.domain.conversations.turn import ChatOutput
 
 Channel = AgentChannelName
@@ -57,7 +58,7 @@ class ChatResponse(BaseModel):
     cost_usd: float
     cached: Literal["none", "exact", "semantic"]
     latency_ms: float
-    outcome: Literal["answered", "handoff", "error", "blocked"]
+    outcome: Outcome = Field(description="answered, unanswered, blocked, handoff or error (see the README)")
     intent: str
     handoff: Handoff | None = None
     sources: list[Source] = Field(default_factory=list)

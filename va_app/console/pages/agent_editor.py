@@ -127,6 +127,18 @@ def _guardrails() -> rx.Component:
                 "Emails, phone and card numbers are masked before logging and before the model.",
             ),
             labelled(
+                "Semantic answer cache",
+                rx.select(
+                    ["auto", "on", "off"],
+                    value=E.semantic_cache,
+                    on_change=E.set_semantic_cache,
+                    size="2",
+                    id="semantic-cache",
+                ),
+                "Reuse an answer for a question that means the same (same numbers, dates, names, negation). "
+                "auto: only for agents with knowledge; on: also without knowledge.",
+            ),
+            labelled(
                 "Hand off to a person",
                 rx.hstack(
                     rx.switch(checked=E.handoff_enabled, on_change=E.set_handoff_enabled),

@@ -5,12 +5,13 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from core.outcomes import EVENT_OUTCOMES
 from va_app.console import routes
 from va_app.console.components.panels import data_table, section_card
 from va_app.console.states.conversations import ConversationRow, ConversationsState, TurnRow
 from va_app.console.template import template
 
-OUTCOMES = ["all", "answered", "handoff", "error", "blocked", "abandoned"]
+OUTCOMES = ["all", *EVENT_OUTCOMES]
 
 
 def _input(name: str, placeholder: str, width: str = "10rem") -> rx.Component:

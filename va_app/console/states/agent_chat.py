@@ -39,7 +39,7 @@ class ChatTurn(TypedDict):
     reply: str
     pending: bool  # sent, no answer yet
     error: str  # the readable refusal or failure, when the turn has no reply
-    outcome: str  # answered / handoff / blocked / error
+    outcome: str  # core.outcomes: answered / unanswered / blocked / handoff / error
     version: str
     model: str
     cache: str

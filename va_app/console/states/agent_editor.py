@@ -62,6 +62,7 @@ class AgentEditorState(AuthState):
     quality_tier: rx.Field[str] = rx.field("standard")
     temperature: rx.Field[float] = rx.field(0.2)
     pii_masking: rx.Field[bool] = rx.field(True)
+    semantic_cache: rx.Field[str] = rx.field("auto")  # guardrails.semantic_cache: auto / on / off
     handoff_enabled: rx.Field[bool] = rx.field(True)
     selected_kbs: rx.Field[list[str]] = rx.field(default_factory=list)
     kb_options: rx.Field[list[KbOption]] = rx.field(default_factory=list)
@@ -123,6 +124,7 @@ class AgentEditorState(AuthState):
         self.quality_tier = str(policy.get("quality_tier") or "standard")
         self.temperature = float(base.temperature)
         self.pii_masking = bool(guard.get("pii_masking", True))
+        self.semantic_cache = str(guard.get("semantic_cache") or "auto")
         self.handoff_enabled = bool(handoff.get("enabled", True))
         self.selected_kbs = list(base.knowledge_base_ids)
         self._allowed_actions = list(base.allowed_actions)
@@ -145,6 +147,10 @@ class AgentEditorState(AuthState):
     @rx.event
     def set_pii_masking(self, value: bool) -> None:
         self.pii_masking = value
+
+    @rx.event
+    def set_semantic_cache(self, value: str) -> None:
+        self.semantic_cache = value
 
     @rx.event
     def set_handoff_enabled(self, value: bool) -> None:
@@ -170,7 +176,11 @@ class AgentEditorState(AuthState):
             "temperature": self.temperature,
             "knowledge_base_ids": list(self.selected_kbs),
             "allowed_actions": list(self._allowed_actions),
-            "guardrails": {"blocked_topics": split_list(form.get("blocked_topics")), "pii_masking": self.pii_masking},
+            "guardrails": {
+                "blocked_topics": split_list(form.get("blocked_topics")),
+                "pii_masking": self.pii_masking,
+                "semantic_cache": self.semantic_cache,
+            },
             "handoff_rules": {
                 "enabled": self.handoff_enabled,
                 "on_intents": split_list(form.get("on_intents")),

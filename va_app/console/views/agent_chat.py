@@ -14,7 +14,7 @@ from va_app.console.components.agents import labelled
 from va_app.console.states.agent_chat import INPUT_ID, AgentChatState, ChatTurn
 from va_app.domain.agents.resolver import ENVIRONMENTS
 
-OUTCOME_COLORS = {"answered": "grass", "handoff": "amber", "blocked": "orange", "error": "tomato"}
+OUTCOME_COLORS = {"answered": "grass", "unanswered": "gray", "handoff": "amber", "blocked": "orange", "error": "tomato"}
 MAX_MESSAGE_CHARS = 8000  # the API's limit; the runtime checks its own setting again
 
 

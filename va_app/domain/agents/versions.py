@@ -44,6 +44,10 @@ class ModelPolicy(_Content):
 class Guardrails(_Content):
     blocked_topics: list[str] = Field(default_factory=list, max_length=200)
     pii_masking: bool = True
+    semantic_cache: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description="semantic answer-cache hits: auto = only for agents with knowledge, on = also without, off",
+    )
 
 
 class HandoffRules(_Content):

@@ -11,11 +11,18 @@
   check-out?" (0.87 with MiniLM, while true paraphrases score 0.75-0.97); the shared source
   chunk can, so a grounded agent may use a lower threshold (more hits) than an agent without
   knowledge (``chat.semantic_cache_threshold_ungrounded``).
+* **Same meaning** (:mod:`cache_match`): similarity cannot tell "order 7781" from "order 7782"
+  either, so a hit must also share the question's *meaning key*: its numbers, dates, names,
+  negation and polar words. The key is part of the partition a lookup searches (stored in
+  ``source_key`` next to the top chunk), so the nearest entry is always one with the same key.
+* **Who gets semantic hits**: the version's ``guardrails.semantic_cache``: ``auto`` (default:
+  agents with knowledge only, since without a source chunk only similarity and the meaning key
+  vouch for a hit), ``on`` (also without knowledge) or ``off``.
 
-Answers that involved PII, handoffs, refusals, errors or low-confidence turns are never
-cached. Deploying or rolling back an agent drops all of its cached answers
-(:func:`invalidate_agent`): a new deployment often comes with new knowledge, and a version
-rolled back to should not serve answers remembered from before.
+Only ``answered`` turns are cached: non-answers (``unanswered``), PII, handoffs, refusals,
+errors, low-confidence and ungrounded replies never are. Deploying or rolling back an agent
+drops all of its cached answers (:func:`invalidate_agent`): a new deployment often comes with
+new knowledge, and a version rolled back to should not serve answers remembered from before.
 """
 
 from __future__ import annotations
@@ -36,6 +43,8 @@ from core import cache as redis_cache
 from core import db, keys
 from core.config import get_settings
 from models.repositories import semantic_cache as repo
+from va_app.domain.agents.versions import VersionInfo
+from va_app.domain.conversations.cache_match import meaning_key
 
 log = logging.getLogger(__name__)
 
@@ -114,13 +123,31 @@ async def put_exact(tenant_id: uuid.UUID | str, agent_id: str, key: str, value: 
         await pipe.execute()
 
 
+def semantic_allowed(version: VersionInfo) -> bool:
+    """The version's ``guardrails.semantic_cache``: auto = only with knowledge, on, off."""
+    setting = str(version.guardrails.get("semantic_cache") or "auto")
+    return setting == "on" or (setting == "auto" and bool(version.knowledge_base_ids))
+
+
+def partition_key(source_key: str, question: str) -> str:
+    """What a semantic hit must share exactly: the top chunk and the question's meaning key."""
+    return f"{source_key}|{meaning_key(question)}"
+
+
 def semantic_threshold(source_key: str) -> float:
     settings = get_settings().chat
     return settings.semantic_cache_threshold if source_key else settings.semantic_cache_threshold_ungrounded
 
 
 async def get_semantic(
-    tenant_id: uuid.UUID, agent_id: str, version: int, model: str, vector: np.ndarray, source_key: str = ""
+    tenant_id: uuid.UUID,
+    agent_id: str,
+    version: int,
+    model: str,
+    vector: np.ndarray,
+    source_key: str = "",
+    *,
+    question: str,
 ) -> CachedReply | None:
     async with db.session_scope() as session:
         found = await repo.nearest(
@@ -130,7 +157,7 @@ async def get_semantic(
             version=version,
             embedding_model=model,
             vector=vector,
-            source_key=source_key,
+            source_key=partition_key(source_key, question),
         )
         if found is None or found.similarity < semantic_threshold(source_key):
             return None
@@ -160,7 +187,7 @@ async def put_semantic(
 ) -> None:
     settings = get_settings().chat
     fields: dict[str, Any] = {
-        "source_key": source_key,
+        "source_key": partition_key(source_key, question),
         "question": normalise(question),
         "reply": value.reply,
         "model": value.model,

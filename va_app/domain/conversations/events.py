@@ -12,16 +12,17 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from core.events import validate_event
+from core.outcomes import Outcome
 from va_app.domain.conversations.pii import mask_text
 from va_app.domain.ingestion.publisher import EventBatcher
 
 LOGS_TOPIC = "conversation.logs"
 AGENT_TOPIC = "agent.events"
 MAX_TEXT = 20_000
-Outcome = Literal["answered", "handoff", "error", "blocked"]
+__all__ = ["Outcome", "TurnRecord", "emit_handoff", "emit_turn", "flush", "handoff_envelope", "turn_envelope"]
 
 _batchers: dict[int, EventBatcher] = {}
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from va_app.domain.conversations import pii
 from va_app.domain.conversations.pii import Masked
 
-HandoffReason = Literal["user_request", "keyword", "intent", "low_confidence"]
+HandoffReason = Literal["user_request", "keyword", "intent", "low_confidence", "no_answer"]
 
 # "I want to talk to a person", "can I speak with a human agent?", "get me a real person",
 # "connect me to customer service", "representative please", "operator".

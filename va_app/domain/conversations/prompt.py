@@ -2,7 +2,9 @@
 
 Retrieved chunks go twice: as ``LLMRequest.knowledge`` for the offline ``local`` provider,
 which answers from them directly, and inside the system message for real models, numbered so
-the answer can cite them. Everything here is already PII-masked by the pipeline.
+the answer can cite them. Every system message ends with the no-answer convention
+(:data:`~va_app.domain.conversations.outcome.NO_ANSWER_INSTRUCTION`), which the runtime checks in
+the reply. Everything here is already PII-masked by the pipeline.
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from va_app.domain.conversations.llm import policy_for
+from va_app.domain.conversations.outcome import NO_ANSWER_INSTRUCTION
 from va_app.domain.conversations.turn import Turn
 from va_app.domain.knowledge.search import RetrievedChunk
 from va_app.domain.llm.contracts import Attribution, ChatMessage, LLMRequest
 
 GROUNDING_HEADER = (
     "Answer from these knowledge base excerpts when they are relevant; if they do not contain the answer, "
-    "say you do not know rather than guessing."
+    "you cannot answer."
 )
 
 
@@ -27,6 +30,7 @@ def system_message(system_prompt: str, chunks: Sequence[RetrievedChunk], summary
         parts.append(f"{GROUNDING_HEADER}\n{excerpts}")
     if summary:
         parts.append(f"Earlier in this conversation:\n{summary}")
+    parts.append(NO_ANSWER_INSTRUCTION)
     return "\n\n".join(parts)
 
 

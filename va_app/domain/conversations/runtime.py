@@ -3,7 +3,9 @@
 authenticate (done by the caller) -> agent -> pinned version -> input guardrails (PII, explicit
 handoff, blocked topics) -> exact cache -> embedding, intent, intent handoff -> knowledge
 retrieval (low confidence may hand off) -> semantic cache (hits must share the top chunk) -> LLM
-router -> reply guardrails (PII) -> context -> turn event -> cache fill.
+router -> reply guardrails (PII) -> the runtime's verdict on the reply (outcome.py: the
+no-answer convention, admissions, grounding in the retrieved chunks) -> context -> turn event
+-> cache fill (answered, grounded turns only).
 
 The cheap checks come first so an exact hit costs two Redis round trips (version pin, answer)
 and no embedding; the embedding is computed once and serves the intent classifier and the
@@ -27,7 +29,7 @@ from core.metrics import CACHE_HITS, CACHE_MISSES
 from core.tracing import span
 from va_app.domain.agents import resolver
 from va_app.domain.agents.service import load_agent
-from va_app.domain.conversations import cache, context, events, guardrails, intents
+from va_app.domain.conversations import cache, context, events, guardrails, intents, outcome
 from va_app.domain.conversations.context import ContextTurn, ConversationState
 from va_app.domain.conversations.llm import get_router
 from va_app.domain.conversations.pii import StreamMasker, mask_text
@@ -38,6 +40,7 @@ from va_app.domain.identity.permissions import Perm
 from va_app.domain.identity.principal import Principal
 from va_app.domain.knowledge.search import RetrievedChunk, embed_query, retrieve
 from va_app.domain.llm.contracts import LLMResult
+from va_app.domain.llm.errors import AllModelsFailed
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +151,7 @@ async def _guard_and_lookup(turn: Turn) -> None:
         reason = "user_request"
     if reason is not None:
         return _handoff(turn, reason)
-    turn.semantic_ok = cacheable and scope == ""
+    turn.semantic_ok = cacheable and scope == "" and cache.semantic_allowed(turn.version)
     return await _ground(turn)
 
 
@@ -170,14 +173,17 @@ async def _ground(turn: Turn) -> None:
     turn.source_key = chunks[0].id if chunks and settings.semantic_cache_grounded else ""
     if turn.semantic_ok and not turn.low_confidence:
         hit = await cache.get_semantic(
-            turn.tenant_id, turn.agent.id, turn.version.number, DEFAULT_MODEL, turn.vector, turn.source_key
+            turn.tenant_id,
+            turn.agent.id,
+            turn.version.number,
+            DEFAULT_MODEL,
+            turn.vector,
+            turn.source_key,
+            question=turn.user_text,
         )
         if hit is not None:
             return _cached(turn, hit)
-    turn.sources = [
-        {"document": c.filename, "chunk_id": c.id, "score": round(c.score, 4), "knowledge_base_id": c.knowledge_base_id}
-        for c in chunks
-    ]
+    turn.knowledge = chunks
     turn.request = build_request(turn, chunks)
     if turn.cache_key is not None:
         CACHE_MISSES.inc()
@@ -273,32 +279,58 @@ async def _save_context(turn: Turn) -> None:
     )
 
 
-async def _after_answer(turn: Turn, result: LLMResult, reply: str) -> ChatOutput:
-    """The router answered (reply guardrails already applied): output, context, event, cache fill."""
+def _sources(chunks: list[RetrievedChunk]) -> list[dict[str, object]]:
+    return [
+        {"document": c.filename, "chunk_id": c.id, "score": round(c.score, 4), "knowledge_base_id": c.knowledge_base_id}
+        for c in chunks
+    ]
+
+
+async def _after_answer(turn: Turn, result: LLMResult, reply: str, marked: bool) -> ChatOutput:
+    """The router answered (reply guardrails applied, marker stripped): verdict, output, context, event, caches."""
+    verdict = outcome.judge(
+        reply, marked=marked, chunks=turn.knowledge, has_knowledge=bool(turn.version.knowledge_base_ids)
+    )
     turn.output = turn.new_output(
-        reply,
+        verdict.reply,
         model=result.model,
         provider=result.provider,
         prompt_tokens=result.prompt_tokens,
         completion_tokens=result.completion_tokens,
         cost_usd=result.cost_usd,
         finish_reason=result.finish_reason,
-        sources=turn.sources,
+        outcome=verdict.outcome,
+        sources=_sources(verdict.sources),
     )
-    turn.extra.update(attempts=result.attempts, fallback_from=result.fallback_from)
-    # Providers may report how sure they are: ``grounded: False`` (the offline model found
-    # nothing relevant) or a ``confidence`` below the version's floor count as a failed turn.
+    turn.extra.update(attempts=result.attempts, fallback_from=result.fallback_from, grounded=verdict.grounded)
     confidence = result.extra.get("confidence")
     floor = turn.config.min_confidence
-    if result.extra.get("grounded") is False or (
-        isinstance(confidence, int | float) and floor is not None and confidence < floor
-    ):
+    if isinstance(confidence, int | float) and floor is not None and confidence < floor:
         turn.low_confidence = True
+    if verdict.outcome == "unanswered":
+        turn.extra["no_answer"] = verdict.reason
+        turn.low_confidence = True  # a failed turn: counts towards the version's max_failed_turns
+        _hand_off_after_failed_turns(turn, result)
     if turn.low_confidence:
         turn.extra["low_confidence"] = True
     out = await _conclude(turn)
-    await _fill_caches(turn, result)
+    if verdict.grounded is not False:
+        await _fill_caches(turn, result)
     return out
+
+
+def _hand_off_after_failed_turns(turn: Turn, result: LLMResult) -> None:
+    """The non-answer that reaches ``max_failed_turns`` hands off: the user reads both sentences."""
+    limit = turn.config.max_failed_turns
+    if not (turn.config.handoff_enabled and limit and turn.state.failed_turns + 1 >= limit):
+        return
+    said = turn.output.reply if turn.output else ""
+    _handoff(turn, "no_answer")
+    out = turn.output
+    assert out is not None
+    out.reply = f"{said}\n\n{out.reply}" if said else out.reply
+    out.model, out.provider, out.cost_usd = result.model, result.provider, result.cost_usd
+    out.prompt_tokens, out.completion_tokens = result.prompt_tokens, result.completion_tokens
 
 
 async def _fill_caches(turn: Turn, result: LLMResult) -> None:
@@ -331,6 +363,18 @@ async def _fill_caches(turn: Turn, result: LLMResult) -> None:
         log.exception("could not fill the answer caches")
 
 
+def _refused(exc: BaseException) -> bool:
+    """Every model refused the content (OpenAI's content-policy 400, Anthropic's stop_reason refusal)."""
+    return isinstance(exc, AllModelsFailed) and exc.refused
+
+
+async def _provider_refusal(turn: Turn) -> ChatOutput:
+    """A refusal is the model's guardrail: ``blocked`` with a polite reply, not a 503."""
+    turn.extra["blocked_by"] = "provider"
+    turn.output = turn.new_output(outcome.PROVIDER_REFUSAL, outcome="blocked")
+    return await _conclude(turn)
+
+
 async def _failed(turn: Turn, exc: BaseException) -> DomainError:
     turn.output = turn.new_output("", outcome="error")
     turn.extra["error"] = type(exc).__name__
@@ -349,38 +393,55 @@ async def complete(turn: Turn) -> ChatOutput:
         with span("chat.llm", agent=turn.agent.slug, version=turn.version.number):
             result = await get_router().complete(turn.request)
     except Exception as exc:
+        if _refused(exc):
+            return await _provider_refusal(turn)
         raise await _failed(turn, exc) from exc
-    reply = mask_text(result.text) if turn.config.pii_masking else result.text
-    return await _after_answer(turn, result, reply)
+    reply, marked = outcome.strip_marker(result.text)
+    reply = mask_text(reply) if turn.config.pii_masking else reply
+    return await _after_answer(turn, result, reply, marked)
 
 
 async def stream(turn: Turn) -> AsyncIterator[str]:
-    """Masked reply text as it arrives; ``turn.output`` is complete once the iterator ends."""
+    """Masked reply text as it arrives; ``turn.output`` is complete once the iterator ends.
+
+    The no-answer marker never reaches the client: :class:`outcome.MarkerFilter` holds back
+    what could be its beginning until it is sure.
+    """
     if turn.output is not None:
         yield turn.output.reply
         return
     assert turn.request is not None
     masker = StreamMasker() if turn.config.pii_masking else None
+    marker = outcome.MarkerFilter()
     parts: list[str] = []
     result: LLMResult | None = None
     try:
         async for chunk in get_router().stream(turn.request):
             if chunk.delta:
-                out = masker.feed(chunk.delta) if masker else chunk.delta
+                text = marker.feed(chunk.delta)
+                out = masker.feed(text) if masker and text else text
                 if out:
                     parts.append(out)
                     yield out
             if chunk.done:
                 result = chunk.result
-        tail = masker.flush() if masker else ""
+        held = marker.flush()
+        tail = (masker.feed(held) if masker and held else held) + (masker.flush() if masker else "")
     except Exception as exc:
-        raise await _failed(turn, exc) from exc
+        if not (_refused(exc) and not parts):
+            raise await _failed(turn, exc) from exc
+        yield (await _provider_refusal(turn)).reply
+        return
     if tail:
         parts.append(tail)
         yield tail
     if result is None:
         raise await _failed(turn, RuntimeError("the stream ended without a result"))
-    await _after_answer(turn, result, "".join(parts))
+    said = "".join(parts)
+    await _after_answer(turn, result, said, marker.seen)
+    assert turn.output is not None
+    if turn.output.reply != said and turn.output.reply.startswith(said):
+        yield turn.output.reply[len(said) :]  # the no-answer text or the handoff message after it
 
 
 async def chat(principal: Principal, agent: str, inp: ChatInput) -> ChatOutput:

@@ -17,6 +17,7 @@ from va_app.domain.conversations.context import ConversationState
 from va_app.domain.conversations.events import Outcome
 from va_app.domain.conversations.guardrails import GuardrailConfig
 from va_app.domain.errors import InvalidInput
+from va_app.domain.knowledge.search import RetrievedChunk
 from va_app.domain.llm.contracts import ChatMessage, LLMRequest
 
 CONVERSATION_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -99,7 +100,7 @@ class Turn:
     vector: Any = None
     request: LLMRequest | None = None
     low_confidence: bool = False
-    sources: list[dict[str, Any]] = field(default_factory=list)
+    knowledge: list[RetrievedChunk] = field(default_factory=list)  # what the reply is checked against
     extra: dict[str, Any] = field(default_factory=dict)  # goes into the turn event's ``extra``
     output: ChatOutput | None = None  # set when the turn is answered before the router
 

@@ -126,12 +126,16 @@ def versions_side_by_side(frame: pl.DataFrame, agents: int = 1) -> go.Figure:
 
 
 def unresolved_intents(frame: pl.DataFrame) -> go.Figure:
-    """Intents with the highest share of handoffs plus errors: where the agent falls short."""
-    title = "Unresolved intents (handoff + error share)"
+    """Intents with the highest share of turns not answered: where the agent falls short.
+
+    Unresolved = every outcome but ``answered`` (unanswered, handoff, error, blocked), so it is
+    one minus the intent's automation rate.
+    """
+    title = "Unresolved intents (share not answered)"
     if frame.is_empty():
         return _empty(title)
     worst = (
-        frame.with_columns(((pl.col("handoffs") + pl.col("errors")) / pl.col("events")).alias("unresolved"))
+        frame.with_columns(((pl.col("events") - pl.col("contained")) / pl.col("events")).alias("unresolved"))
         .sort("unresolved", descending=True)
         .head(10)
     )

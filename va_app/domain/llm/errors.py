@@ -76,9 +76,18 @@ class NoModelAvailable(Unavailable):
 
 
 class AllModelsFailed(Unavailable):
-    """Every candidate failed after retries and fallbacks."""
+    """Every candidate failed after retries and fallbacks; ``kinds``: how each attempt failed."""
 
     code = "llm_unavailable"
+
+    def __init__(self, message: str, *, kinds: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.kinds = kinds
+
+    @property
+    def refused(self) -> bool:
+        """Every model asked refused the content (a content policy): a refusal, not an outage."""
+        return bool(self.kinds) and all(k == ContentPolicyError.kind for k in self.kinds)
 
 
 class UnknownModel(InvalidInput):

@@ -70,6 +70,7 @@ class _Plan:
     reservation: Reservation | None
     extra: dict[str, object] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)  # each failure's kind, for AllModelsFailed.refused
     attempts: int = 0
 
 
@@ -259,6 +260,7 @@ class Router:
             while True:
                 if not self.breakers.acquire(dep.id, dep.model.name):
                     plan.errors.append(f"{dep.model.name}: circuit open")
+                    plan.kinds.append("circuit_open")
                     break
                 plan.attempts += 1
                 started = time.perf_counter()
@@ -278,12 +280,13 @@ class Router:
                     return self._result(plan, dep, resp)
                 _observe_error(dep, started, exc)
                 plan.errors.append(f"{dep.model.name}: {exc.kind}: {str(exc)[:200]}")
+                plan.kinds.append(exc.kind)
                 if await self._retry_same(dep, exc, retry):
                     retry += 1
                     continue
                 queue = self._reorder_after(exc, dep, queue)
                 break
-        raise AllModelsFailed("no model could answer: " + "; ".join(plan.errors[-5:]))
+        raise AllModelsFailed("no model could answer: " + "; ".join(plan.errors[-5:]), kinds=tuple(plan.kinds))
 
     async def _run_stream(self, plan: _Plan, request: LLMRequest) -> AsyncIterator[StreamChunk]:
         queue = list(plan.candidates)
@@ -295,6 +298,7 @@ class Router:
             while True:
                 if not self.breakers.acquire(dep.id, dep.model.name):
                     plan.errors.append(f"{dep.model.name}: circuit open")
+                    plan.kinds.append("circuit_open")
                     break
                 plan.attempts += 1
                 started = time.perf_counter()
@@ -310,6 +314,7 @@ class Router:
                 except ProviderError as exc:
                     _observe_error(dep, started, exc)
                     plan.errors.append(f"{dep.model.name}: {exc.kind}: {str(exc)[:200]}")
+                    plan.kinds.append(exc.kind)
                     if emitted:  # the client already has part of an answer: no silent switch
                         self.breakers.record_failure(dep.id, dep.model.name, str(exc), counts=exc.counts_for_breaker)
                         raise AllModelsFailed(f"the stream from {dep.model.name} broke off: {exc}") from exc
@@ -323,7 +328,7 @@ class Router:
                 _observe(dep, started, resp)
                 yield StreamChunk(delta="", done=True, result=self._result(plan, dep, resp))
                 return
-        raise AllModelsFailed("no model could answer: " + "; ".join(plan.errors[-5:]))
+        raise AllModelsFailed("no model could answer: " + "; ".join(plan.errors[-5:]), kinds=tuple(plan.kinds))
 
     def _succeeded(self, dep: ModelDeployment, started: float) -> None:
         self.breakers.record_success(dep.id, dep.model.name, (time.perf_counter() - started) * 1000)

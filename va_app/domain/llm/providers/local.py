@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from va_app.domain.llm.contracts import ChatMessage
 from va_app.domain.llm.providers.base import ProviderCall, ProviderResponse, StreamEvent
+from va_app.domain.llm.relevance import WORD as _WORD
+from va_app.domain.llm.relevance import terms as _terms
 from va_app.domain.llm.tokens import CHARS_PER_TOKEN, estimate_messages, estimate_text
 
 NOTHING_KNOWN = (
@@ -23,18 +25,9 @@ NOTHING_KNOWN = (
 )
 GREETING_REPLY = "Hello! How can I help you today?"
 MIN_COVERAGE = 0.3  # share of the question's informative weight a passage must cover
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _FAQ = re.compile(r"^\s*Q:\s*(?P<q>.*?)\s*\n\s*A:\s*(?P<a>.*)$", re.DOTALL)
 _GREETINGS = {"hi", "hello", "hey", "hiya", "morning", "evening", "afternoon", "good", "there", "bonjour", "hallo"}
-_STOP_WORDS = (
-    "a an the and or but if then else of to in on at by for with from about as is are was were be been being "
-    "do does did have has had i you he she it we they me my your our their this that these those what which who "
-    "whom how when where why can could would should will shall may might must not no yes please thanks thank "
-    "there here so than too very just also any some all each more most much many get got want need like know "
-    "tell let us am its it's i'm"
-)
-_STOP = frozenset(_STOP_WORDS.split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,23 +35,6 @@ class _Passage:
     text: str  # what the answer quotes
     words: frozenset[str]  # what relevance is scored on
     order: int
-
-
-def _stem(word: str) -> str:
-    """A crude suffix stripper, so "diving" meets "dive" and "bookings" meets "booked"."""
-    for suffix in ("ing", "ed", "es", "e", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
-            return word[: -len(suffix)]
-    return word
-
-
-def _terms(text: str) -> list[str]:
-    out = []
-    for word in _WORD.findall(text.lower()):
-        if word in _STOP or (len(word) < 3 and not word.isdigit()):
-            continue
-        out.append(word if word.isdigit() else _stem(word))
-    return out
 
 
 def _passages(chunks: tuple[str, ...]) -> list[_Passage]:
