@@ -89,7 +89,7 @@ async def test_sequential_turns_spend_at_least_90_percent_of_a_small_hard_budget
 ) -> None:
     hotel = await _priced_hotel(api, fake)
     cost = await _one_turn_cost(api, hotel)
-    limit = round(40 * cost, 9)  # a small budget: about 40 turns
+    limit = round(50 * cost, 9)  # a small budget: about 50 turns (the cost bound of one is ~4 turns)
     budget_id = await _hard_agent_budget(api, hotel, limit)
     spent = 0.0
     for n in range(1, 100):
@@ -118,7 +118,7 @@ async def test_200_concurrent_turns_spend_at_least_90_percent_and_never_overshoo
 
     responses = await asyncio.gather(*(_turn(api, hotel, n) for n in range(1, 201)))
     statuses = [r.status_code for r in responses]
-    assert set(statuses) <= {200, 429}, statuses
+    assert set(statuses) <= {200, 429}, [r.text for r in responses if r.status_code not in (200, 429)][:3]
     assert 429 in statuses, "the budget must refuse the turns it cannot pay for"
     spent = sum(r.json()["cost_usd"] for r in responses if r.status_code == 200)
     settled, reserved = await _ledger(hotel, budget_id)
