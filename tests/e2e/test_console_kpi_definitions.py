@@ -8,6 +8,7 @@ not exceed the turns, and each tooltip must carry the registry's definition
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -17,6 +18,7 @@ from tests.e2e.browser import signed_in_page
 from va_app.domain.dashboards import kpis
 
 pytestmark = pytest.mark.browser
+SHOTS = Path("/tmp/va-analytics-shots")
 
 
 def _events(n: int, agent_id: str) -> list[dict]:
@@ -74,6 +76,9 @@ async def test_tiles_and_charts_show_their_definitions(browser: Browser, console
     for label in ("Turns", "Conversations", "Active conversations", "Automation rate", "Cost per resolved"):
         card = page.locator(".kpi-card").nth(labels.index(label))
         await _hover_shows(page, card, kpis.BY_KEY[_key(label)].definition)
+        if label == "Active conversations":
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            await page.screenshot(path=str(SHOTS / "kpi-tooltip.png"))
     for name in ("volume", "unresolved", "funnel"):
         await _hover_shows(page, page.locator(f".chart-{name} .chart-info"), kpis.CHART_BY_NAME[name].definition)
 
