@@ -85,6 +85,9 @@ class LLMSettings(BaseModel):
     local_last_resort: bool = True  # the offline model answers when every other candidate failed
     tenant_config_ttl_s: float = 15.0  # how long a process caches a tenant's credentials/models
     reservation_ttl_s: int = 300  # a budget reservation of a dead process expires after this
+    # A call refused only because other calls' reservations are still open waits this long for
+    # them to settle (they release what they did not spend) before it is refused.
+    budget_wait_s: float = 10.0
 
 
 class ChatSettings(BaseModel):

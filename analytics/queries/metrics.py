@@ -11,6 +11,14 @@ is decided here, so callers just say what they want:
   only, at hour or coarser -> ``rollup_1h_env``; anything else (minute buckets, short
   unaligned totals, other dimensions) -> ``events``. Without ``environment`` every turn
   counts, including those that did not say where they were served.
+
+What each figure means is defined once in ``va_app/domain/dashboards/kpis.py``. Counts form a
+hierarchy (turns >= contained >= automated; turns >= conversations >= active conversations)
+that every row respects. Distinct conversations are the one figure the rollups can only
+estimate (uniq/HLL states can land above the turn count: 939 conversations next to 920
+turns), so the summary counts them exactly from the raw turns of its window when that window
+holds at most :data:`EXACT_DISTINCT_MAX_TURNS` turns, and otherwise keeps the estimate within
+its bounds (never above the turns, never below the exactly counted active conversations).
 """
 
 from __future__ import annotations
@@ -57,6 +65,11 @@ _BUCKET = {
 }
 MAX_POINTS = 5000
 SHORT_RANGE = dt.timedelta(hours=6)
+# Up to this many turns in a summary's window, its conversations are counted exactly from the
+# raw table (uniqExact over the tenant's slice costs about as much as the rollup totals at ~10k
+# turns and grows with the turns); beyond, the rollups' estimate keeps the panel fast.
+EXACT_DISTINCT_MAX_TURNS = 50_000
+ACTIVE_WINDOW = dt.timedelta(minutes=15)  # an active conversation had a turn this recently
 # 5-minute series feed anomaly detection, whose seasonal baseline needs weeks of history.
 MAX_POINTS_BY_GRANULARITY: dict[str, int] = {"5min": 10_080}
 
@@ -149,7 +162,7 @@ def _aggregates(table: str) -> str:
             uniq(conversation_id) AS conversations,
             sum(is_error) AS errors,
             sum(is_handoff) AS handoffs,
-            countIf(outcome = 'answered') AS contained,
+            countIf(outcome = 'answered') AS automated,
             countIf(cache_kind IN ('exact', 'semantic')) AS cache_hits,
             sum(prompt_tokens) AS prompt_tokens,
             sum(completion_tokens) AS completion_tokens,
@@ -164,7 +177,7 @@ def _aggregates(table: str) -> str:
             {uniq_merge}(conversations) AS conversations,
             sum(errors) AS errors,
             sum(handoffs) AS handoffs,
-            sum(contained) AS contained,
+            sum(contained) AS automated,  -- the rollup column counts outcome = 'answered'
             sum(cache_hits) AS cache_hits,
             sum(prompt_tokens) AS prompt_tokens,
             sum(completion_tokens) AS completion_tokens,
@@ -220,13 +233,26 @@ def build_sql(q: MetricQuery) -> tuple[str, dict[str, object]]:
 
 
 def _derive(frame: pl.DataFrame) -> pl.DataFrame:
-    """Rates and quantiles from the sums; division by zero gives null, not NaN or inf."""
+    """Rates and quantiles from the sums; division by zero gives null, not NaN or inf.
+
+    ``contained`` (no handoff, no error) is derived, and a conversation estimate above the
+    turn count is cut to it: every conversation has at least one turn.
+    """
     if frame.is_empty():
         return frame
     ev = pl.col("events").cast(pl.Float64)
     safe = pl.when(ev > 0)
+    frame = frame.with_columns(
+        (pl.col("events").cast(pl.Int64) - pl.col("handoffs").cast(pl.Int64) - pl.col("errors").cast(pl.Int64))
+        .clip(lower_bound=0)
+        .alias("contained"),
+        pl.min_horizontal(pl.col("conversations").cast(pl.Int64), pl.col("events").cast(pl.Int64)).alias(
+            "conversations"
+        ),
+    )
     return frame.with_columns(
-        safe.then(pl.col("contained") / ev).otherwise(None).alias("automation_rate"),
+        safe.then(pl.col("automated") / ev).otherwise(None).alias("automation_rate"),
+        safe.then(pl.col("contained") / ev).otherwise(None).alias("containment_rate"),
         safe.then(pl.col("handoffs") / ev).otherwise(None).alias("handoff_rate"),
         safe.then(pl.col("errors") / ev).otherwise(None).alias("error_rate"),
         safe.then(pl.col("cache_hits") / ev).otherwise(None).alias("cache_hit_rate"),
@@ -235,8 +261,8 @@ def _derive(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("latency").list.get(1).alias("latency_p95"),
         pl.col("latency").list.get(2).alias("latency_p99"),
         (pl.col("prompt_tokens") + pl.col("completion_tokens")).alias("tokens"),
-        pl.when(pl.col("contained") > 0)
-        .then(pl.col("cost_usd") / pl.col("contained"))
+        pl.when(pl.col("automated") > 0)
+        .then(pl.col("cost_usd") / pl.col("automated"))
         .otherwise(None)
         .alias("cost_per_resolved"),
     ).drop("latency")
@@ -251,14 +277,74 @@ def metrics(q: MetricQuery, kind: str = "timeseries") -> pl.DataFrame:
     return _derive(frame)
 
 
+def _ceil(t: dt.datetime, step: dt.timedelta) -> dt.datetime:
+    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    whole = -((epoch - t.astimezone(dt.UTC)) // step)
+    return epoch + whole * step
+
+
+def effective_window(q: MetricQuery) -> tuple[dt.datetime, dt.datetime]:
+    """The turns ``q``'s table actually covers: whole buckets whose start lies in [start, end).
+
+    Rollups keep whole minutes or hours, so an hourly total from 10:20 to 14:20 holds the turns
+    of 11:00-15:00 (up to now, for a range ending now); the raw table holds exactly the range.
+    """
+    table = choose_table(q)
+    if table == "events":
+        return q.start, q.end
+    step = dt.timedelta(minutes=1) if table == "rollup_1m" else dt.timedelta(hours=1)
+    return _ceil(q.start, step), _ceil(q.end, step)
+
+
+def _conversation_counts(q: MetricQuery, window: tuple[dt.datetime, dt.datetime], exact: bool) -> tuple[int, int]:
+    """(conversations or -1 when not ``exact``, active conversations) from the raw turns of
+    ``window``: distinct ids, so a stored duplicate of a turn cannot change them."""
+    db = get_settings().clickhouse.database
+    start, end = (t.astimezone(dt.UTC).replace(tzinfo=None) for t in window)
+    active_from = max(start, q.end.astimezone(dt.UTC).replace(tzinfo=None) - ACTIVE_WINDOW)
+    params: dict[str, object] = {"tenant": q.tenant_id, "start": start, "end": end, "active": active_from}
+    where = [
+        "tenant_id = {tenant:UUID}",
+        "type = 'conversation.logs'",
+        "ts < {end:DateTime64(3, 'UTC')}",
+        "ts >= {start:DateTime64(3, 'UTC')}" if exact else "ts >= {active:DateTime64(3, 'UTC')}",
+    ]
+    for i, (key, value) in enumerate(sorted(q.filters.items())):
+        column = DIMENSION_COLUMNS[key]
+        where.append(f"{column} = {{f{i}:{'UInt32' if column == 'version' else 'String'}}}")
+        params[f"f{i}"] = int(value) if column == "version" else str(value)
+    total = "uniqExact(conversation_id)" if exact else "-1"
+    sql = f"""
+        SELECT {total} AS conversations,
+               uniqExactIf(conversation_id, ts >= {{active:DateTime64(3, 'UTC')}}) AS active
+        FROM {db}.events
+        WHERE {" AND ".join(where)}
+    """
+    rows = clickhouse.query_rows(sql, params, tags={"feature": "analytics", "kind": "summary_conversations"})
+    return int(rows[0][0]), int(rows[0][1])
+
+
 def summary(q: MetricQuery) -> dict[str, object]:
-    """Totals over the whole range (one row)."""
+    """Totals over the whole range (one row), with exact conversation counts (see the module)."""
     total = replace(q, granularity="total", dimension=None)
     frame = metrics(total, kind="summary")
+    window = effective_window(total)
+    out: dict[str, object] = {"window_start": window[0].isoformat(), "window_end": window[1].isoformat()}
     if frame.is_empty():
-        return {"events": 0, "conversations": 0}
+        return {"events": 0, "conversations": 0, "active_conversations": 0, "conversations_exact": True, **out}
     row = frame.drop("bucket").row(0, named=True)
-    return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in row.items()}
+    events = int(row["events"])
+    exact = events <= EXACT_DISTINCT_MAX_TURNS
+    conversations, active = _conversation_counts(q, window, exact)
+    if not exact:  # the estimate, kept within what is certain: active <= conversations
+        conversations = max(int(row["conversations"]), active)
+    # Every conversation has a turn. Raw and rollups agree unless a store drifted (a crash
+    # mid-insert): the tiles still never contradict each other.
+    conversations = min(conversations, events)
+    row |= {"conversations": conversations, "active_conversations": min(active, conversations)}
+    out |= {k: (round(v, 6) if isinstance(v, float) else v) for k, v in row.items()}
+    out["conversations_exact"] = exact
+    return out
 
 
 def breakdown(q: MetricQuery, dimension: Dimension, top: int = 20) -> pl.DataFrame:

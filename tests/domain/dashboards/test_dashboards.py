@@ -43,7 +43,7 @@ async def test_rollups_match_raw(granularity: str, dimension: str | None) -> Non
     assert mq.choose_table(base).startswith("rollup")
     keys = ["bucket", *(["dimension"] if dimension else [])]
     raw, rolled = raw.sort(keys), rolled.sort(keys)
-    for column in ("events", "errors", "handoffs", "contained", "prompt_tokens", "csat_count"):
+    for column in ("events", "errors", "handoffs", "automated", "contained", "prompt_tokens", "csat_count"):
         assert raw[column].to_list() == rolled[column].to_list(), column
     assert rolled["cost_usd"].sum() == pytest.approx(raw["cost_usd"].sum())
     assert rolled["events"].sum() > 0

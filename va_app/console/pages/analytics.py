@@ -12,19 +12,30 @@ from va_app.console.components.panels import section_card
 from va_app.console.states.analytics import AnalyticsState, Kpi
 from va_app.console.states.reports import ReportDownloadState
 from va_app.console.template import template
+from va_app.domain.dashboards.kpis import CHART_BY_NAME
 
 CHART_CONFIG = {"displaylogo": False, "responsive": True}
 
 
 def _kpi(row: ObjectVar[Kpi]) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.text(row["label"], size="1", color=rx.color("gray", 11)),
-            rx.heading(row["value"], size="5", class_name="kpi-value"),
-            spacing="1",
+    """A tile; hovering it shows its definition (``domain/dashboards/kpis.py``)."""
+    return rx.tooltip(
+        rx.card(
+            rx.vstack(
+                rx.hstack(
+                    rx.text(row["label"], size="1", color=rx.color("gray", 11)),
+                    rx.icon("info", size=12, color=rx.color("gray", 9)),
+                    spacing="1",
+                    align="center",
+                ),
+                rx.heading(row["value"], size="5", class_name="kpi-value"),
+                spacing="1",
+            ),
+            size="1",
+            width="100%",
+            class_name="kpi-card",
         ),
-        size="1",
-        width="100%",
+        content=row["definition"],
     )
 
 
@@ -90,7 +101,16 @@ def _controls() -> rx.Component:
 
 
 def _chart(figure: Any, on_click: Any, name: str) -> rx.Component:
+    """A chart card; its info icon shows the chart's definition (``domain/dashboards/kpis.py``)."""
     return rx.card(
+        rx.hstack(
+            rx.spacer(),
+            rx.tooltip(
+                rx.icon("info", size=14, color=rx.color("gray", 9), class_name="chart-info"),
+                content=CHART_BY_NAME[name].definition,
+            ),
+            width="100%",
+        ),
         rx.plotly(
             data=figure,
             config=CHART_CONFIG,
@@ -152,6 +172,7 @@ def analytics_page() -> rx.Component:
             spacing="3",
             width="100%",
         ),
+        rx.text(AnalyticsState.window_text, size="1", color=rx.color("gray", 10), class_name="kpi-window"),
         rx.grid(
             _chart(AnalyticsState.volume_fig, AnalyticsState.drill_time, "volume"),
             _chart(AnalyticsState.error_fig, AnalyticsState.drill_time, "errors"),

@@ -23,6 +23,7 @@ from va_app.console.states.auth import AuthState
 from va_app.console.states.live import LiveState, failure_text
 from va_app.domain.agents.lookup import agent_filter_value
 from va_app.domain.dashboards import figures
+from va_app.domain.dashboards.kpis import TILES
 from va_app.domain.dashboards.live import LiveDashboard, live_dashboard
 from va_app.domain.dashboards.service import DashboardRequest
 from va_app.domain.errors import DomainError
@@ -45,26 +46,13 @@ STEP = {
     "day": dt.timedelta(days=1),
     "week": dt.timedelta(days=7),
 }
-KPIS = (
-    ("events", "Volume (turns)"),
-    ("conversations", "Active conversations"),
-    ("automation_rate", "Automation rate"),
-    ("handoff_rate", "Handoff rate"),
-    ("csat", "CSAT"),
-    ("latency_p50", "Latency p50"),
-    ("latency_p95", "Latency p95"),
-    ("latency_p99", "Latency p99"),
-    ("error_rate", "Error rate"),
-    ("tokens", "Tokens"),
-    ("cost_usd", "Cost"),
-    ("cost_per_resolved", "Cost per resolved"),
-)
 
 
 class Kpi(TypedDict):
     key: str
     label: str
     value: str
+    definition: str  # the tile's tooltip, from the KPI registry
 
 
 def _frame(live: LiveDashboard | None, name: str) -> pl.DataFrame:
@@ -166,7 +154,19 @@ class AnalyticsState(LiveState, AuthState):
     def kpis(self) -> list[Kpi]:
         _ = self.revision
         totals = self._live.totals if self._live else {}
-        return [Kpi(key=k, label=label, value=fmt(k, totals.get(k))) for k, label in KPIS]
+        return [
+            Kpi(key=k.key, label=k.label, value=fmt(k.key, totals.get(k.key)), definition=k.definition) for k in TILES
+        ]
+
+    @rx.var(cache=True)
+    def window_text(self) -> str:
+        """The turns the tiles cover: whole minutes or hours of the range (see the Turns tile)."""
+        _ = self.revision
+        totals = self._live.totals if self._live else {}
+        start, end = str(totals.get("window_start") or ""), str(totals.get("window_end") or "")
+        if not start or not end:
+            return ""
+        return f"Tiles cover {start[:16].replace('T', ' ')} to {end[:16].replace('T', ' ')} UTC"
 
     @rx.var(cache=True)
     def options(self) -> dict[str, list[str]]:

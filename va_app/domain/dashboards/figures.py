@@ -126,16 +126,16 @@ def versions_side_by_side(frame: pl.DataFrame, agents: int = 1) -> go.Figure:
 
 
 def unresolved_intents(frame: pl.DataFrame) -> go.Figure:
-    """Intents with the highest share of turns not answered: where the agent falls short.
+    """Intents with the highest share of turns the agent did not answer itself.
 
-    Unresolved = every outcome but ``answered`` (unanswered, handoff, error, blocked), so it is
-    one minus the intent's automation rate.
+    Unresolved is everything but the ``answered`` outcome (handoffs, errors, refusals and
+    non-answers alike), the complement of the automation rate (``kpis.py``).
     """
-    title = "Unresolved intents (share not answered)"
+    title = "Unresolved intents (share not answered by the agent)"
     if frame.is_empty():
         return _empty(title)
     worst = (
-        frame.with_columns(((pl.col("events") - pl.col("contained")) / pl.col("events")).alias("unresolved"))
+        frame.with_columns(((pl.col("events") - pl.col("automated")) / pl.col("events")).alias("unresolved"))
         .sort("unresolved", descending=True)
         .head(10)
     )
@@ -160,13 +160,16 @@ def _count(totals: dict[str, object], key: str) -> int:
 
 
 def funnel(totals: dict[str, object]) -> go.Figure:
-    """Turns -> answered (no error) -> contained (no handoff) -> rated."""
+    """Turns -> without error -> contained (no handoff either) -> automated (answered).
+
+    Each stage is part of the one before (``kpis.py``), so the funnel never widens.
+    """
     events = _count(totals, "events")
     if events == 0:
         return _empty("Funnel")
     errors = _count(totals, "errors")
-    stages = ["turns", "answered", "contained", "rated"]
-    values = [events, events - errors, _count(totals, "contained"), _count(totals, "csat_count")]
+    stages = ["turns", "without error", "contained", "automated"]
+    values = [events, events - errors, _count(totals, "contained"), _count(totals, "automated")]
     fig = go.Figure(go.Funnel(y=stages, x=values, marker={"color": ACCENT}, textinfo="value+percent initial"))
     fig.update_layout(title="Funnel", **LAYOUT)
     return fig

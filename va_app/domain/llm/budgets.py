@@ -1,16 +1,25 @@
 """Budgets per tenant, API key and agent (daily or monthly, hard or soft).
 
 Limits live in PostgreSQL (``budgets``) and are mirrored into Redis, where the router
-reserves each call's worst-case cost *before* calling a provider (see ``ledger.py``): a hard
+reserves each call's cost bound *before* calling a provider (see ``ledger.py``; the bound is
+the prompt plus the output cap of the model about to be called, so the real cost never
+exceeds it), settles it to the real cost afterwards and so releases the rest at once. A hard
 budget refuses the call with :class:`BudgetExceeded` (429, ``Retry-After`` until the period
-resets); a soft one lets it through and only alerts. Alerts at 50/80/100 % are published
+resets) when even the settled spend leaves no room for it; when only other calls' open
+reservations are in the way, the call waits up to ``llm.budget_wait_s`` for them to settle
+first, so a burst of concurrent calls spends the budget instead of being refused against
+bounds that are mostly released a moment later. A soft budget lets every call through and
+only alerts. Alerts at 50/80/100 % are published
 once per threshold and period as ``analytics.metrics`` events named ``budget.threshold``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+import random
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -204,18 +213,36 @@ async def usage(principal: Principal, now: dt.datetime | None = None) -> list[Bu
 class BudgetGuard:
     """What the router calls: reserve before the provider call, settle after it."""
 
-    def __init__(self, ledger: Ledger | None = None) -> None:
-        self.ledger = ledger or Ledger(get_settings().llm.reservation_ttl_s)
+    def __init__(self, ledger: Ledger | None = None, wait_s: float | None = None) -> None:
+        llm = get_settings().llm
+        self.ledger = ledger or Ledger(llm.reservation_ttl_s)
+        self.wait_s = llm.budget_wait_s if wait_s is None else wait_s
 
-    async def reserve(self, attribution: Attribution, worst_case_usd: float) -> Reservation | None:
+    async def _reserve_once(self, attribution: Attribution, amount: int) -> Reservation | Refusal | None:
         tenant = str(attribution.tenant_id)
         now = dt.datetime.now(dt.UTC)
-        amount = to_nano(worst_case_usd)
         try:
-            outcome = await self.ledger.reserve(tenant, attribution.key_id, attribution.agent_id, amount, now)
+            return await self.ledger.reserve(tenant, attribution.key_id, attribution.agent_id, amount, now)
         except RulesMissing:
             await sync_rules(attribution.tenant_id)
-            outcome = await self.ledger.reserve(tenant, attribution.key_id, attribution.agent_id, amount, now)
+            return await self.ledger.reserve(tenant, attribution.key_id, attribution.agent_id, amount, now)
+
+    async def reserve(self, attribution: Attribution, worst_case_usd: float) -> Reservation | None:
+        """Hold ``worst_case_usd`` (the call's cost bound) on every budget that applies.
+
+        A refusal caused only by other calls' open reservations is retried (jittered backoff,
+        10 ms up to 200 ms) until they settle or ``wait_s`` passes; a refusal the settled spend
+        alone explains is final at once.
+        """
+        amount = to_nano(worst_case_usd)
+        deadline = time.monotonic() + self.wait_s
+        delay = 0.01
+        outcome = await self._reserve_once(attribution, amount)
+        while isinstance(outcome, Refusal) and outcome.contended and time.monotonic() + delay < deadline:
+            await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+            delay = min(delay * 2, 0.2)
+            outcome = await self._reserve_once(attribution, amount)
+        now = dt.datetime.now(dt.UTC)
         if isinstance(outcome, Refusal):
             BUDGET_REJECTIONS.labels(outcome.period).inc()
             resets = period_end(outcome.period, now)

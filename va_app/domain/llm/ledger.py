@@ -1,6 +1,7 @@
 """Atomic budget reservations in Redis (Lua), so concurrent calls can never overshoot.
 
-Before a provider call the router reserves the call's worst-case cost against every budget
+Before a provider call the router reserves the call's cost bound (its prompt plus the output
+cap of the model it is about to call, at that model's price) against every budget
 that applies (tenant, API key, agent; daily and monthly). One script checks all hard
 budgets and, only if none would be exceeded by ``settled + reserved + amount``, records the
 reservation on all of them. After the call, a second script swaps the reservation for the
@@ -56,7 +57,7 @@ for i = 1, #rules, 2 do
       local settled = tonumber(redis.call('HGET', base, 'settled') or '0')
       local reserved = tonumber(redis.call('HGET', base, 'reserved') or '0')
       if hard == '1' and settled + reserved + amount > tonumber(limit) then
-        return {0, id, period, limit, tostring(settled + reserved)}
+        return {0, id, period, limit, tostring(settled + reserved), tostring(settled)}
       end
       table.insert(matched, {base, limit, ttl, hard})
     end
@@ -149,6 +150,14 @@ class Refusal:
     period: str
     limit_nano: int
     committed_nano: int  # settled + reserved at the moment of refusal
+    settled_nano: int = 0  # of which settled (real spend)
+    amount_nano: int = 0  # what the refused call asked for
+
+    @property
+    def contended(self) -> bool:
+        """Refused only because of other calls' open reservations: once they settle (each
+        releases what it did not spend) this call may fit, so it is worth waiting for them."""
+        return self.committed_nano > self.settled_nano and self.settled_nano + self.amount_nano <= self.limit_nano
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +217,14 @@ class Ledger:
         if status == -1:
             raise RulesMissing(tenant_id)
         if status == 0:
-            return Refusal(_s(reply[1]), _s(reply[2]), int(_s(reply[3])), int(float(_s(reply[4]))))
+            return Refusal(
+                _s(reply[1]),
+                _s(reply[2]),
+                int(_s(reply[3])),
+                int(float(_s(reply[4]))),
+                int(float(_s(reply[5]))),
+                amount_nano,
+            )
         if len(reply) == 1:
             return None
         triples = [reply[i : i + 3] for i in range(1, len(reply), 3)]

@@ -1,14 +1,20 @@
 """The LLM router: implements ``LLMRouter`` from ``contracts.py``.
 
 Per call: resolve the tenant's available models (cached), pick and order candidates by the
-policy (``policies.py``), reserve the worst-case cost against every applicable budget
-(``budgets.py``; refused before any provider is called), then try the candidates in order:
-retries with exponential backoff and full jitter on 5xx/timeouts/429, fallback to the next
-candidate on errors, context-window overflow or content-policy refusal, and a circuit breaker
-per deployment (``breaker.py``). The reservation is settled with the actual cost (catalog
-price x reported tokens) and the usage is attributed to tenant, agent, version, key and
-end user. Everything on this path is in-process except one Redis round trip for the budget
-(only when budgets apply and the call can cost anything) and one for the usage counters.
+policy (``policies.py``), then try the candidates in order: retries with exponential backoff
+and full jitter on 5xx/timeouts/429, fallback to the next candidate on errors, context-window
+overflow or content-policy refusal, and a circuit breaker per deployment (``breaker.py``).
+
+Money: before a candidate is called, the budgets (``budgets.py``) must hold its cost bound,
+the prompt estimate plus the output cap sent to that model (``max_tokens``) at that model's
+price, which the real cost cannot exceed. The first candidate's bound is reserved; a fallback
+to a pricier one reserves only the difference (a refusal ends the call: a hard budget is not
+worked around). The reservations are settled with the actual cost (catalog price x reported
+tokens), releasing the rest at once, and the usage is attributed to tenant, agent, version,
+key and end user. (Reserving the most expensive candidate's bound for every call held ~16x a
+typical turn's cost, gpt-4o behind gpt-4o-mini, and left half a hard budget unusable.)
+Everything on this path is in-process except one Redis round trip for the budget (only when
+budgets apply and the call can cost anything) and one for the usage counters.
 """
 
 from __future__ import annotations
@@ -67,7 +73,8 @@ class _Plan:
     started: float
     candidates: list[ModelDeployment]
     prompt_estimate: int
-    reservation: Reservation | None
+    reservations: list[Reservation] = field(default_factory=list)  # the first one is settled, the rest released
+    covered_usd: float = 0.0  # the cost bound the reservations hold
     extra: dict[str, object] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)  # each failure's kind, for AllModelsFailed.refused
@@ -187,22 +194,41 @@ class Router:
             and (not policy.allowed_models or LOCAL in policy.allowed_models)
         ):
             candidates.append(local)
-        plan = _Plan(started, candidates, prompt, None)
+        plan = _Plan(started, candidates, prompt)
         if selection.degraded_tier:
             plan.extra["degraded_tier"] = True
         if selection.complexity is not None:
             plan.extra["complexity"] = selection.complexity
-        if self.budgets is not None:
-            worst = max(d.model.cost(prompt, policy.max_output_tokens) for d in candidates)
-            if worst > 0:
-                plan.reservation = await self.budgets.reserve(request.attribution, worst)
         return plan
+
+    @staticmethod
+    def _max_tokens(dep: ModelDeployment, request: LLMRequest) -> int:
+        """The output cap sent to ``dep``: what bounds the completion it can bill."""
+        return min(request.policy.max_output_tokens, dep.model.max_output_tokens)
+
+    async def _cover(self, plan: _Plan, request: LLMRequest, dep: ModelDeployment) -> None:
+        """Make the budgets hold ``dep``'s cost bound before it is called.
+
+        Only what the reservations do not hold yet is reserved, so a fallback to a cheaper
+        model costs no Redis call and one to a pricier model reserves the difference. A refusal
+        (:class:`BudgetExceeded`) ends the call: a hard budget is not worked around by
+        falling through to other models.
+        """
+        if self.budgets is None:
+            return
+        bound = dep.model.cost(plan.prompt_estimate, self._max_tokens(dep, request))
+        if bound <= plan.covered_usd:
+            return
+        reservation = await self.budgets.reserve(request.attribution, bound - plan.covered_usd)
+        if reservation is not None:
+            plan.reservations.append(reservation)
+        plan.covered_usd = bound
 
     def _call(self, dep: ModelDeployment, request: LLMRequest) -> ProviderCall:
         return ProviderCall(
             deployment=dep,
             messages=request.messages,
-            max_tokens=min(request.policy.max_output_tokens, dep.model.max_output_tokens),
+            max_tokens=self._max_tokens(dep, request),
             temperature=request.policy.temperature,
             timeout_s=self.timeout_s,
             knowledge=request.knowledge,
@@ -254,6 +280,7 @@ class Router:
         queue = list(plan.candidates)
         while queue:
             dep = queue.pop(0)
+            await self._cover(plan, request, dep)
             provider = self.providers[dep.model.wire]
             call = self._call(dep, request)
             retry = 0
@@ -292,6 +319,7 @@ class Router:
         queue = list(plan.candidates)
         while queue:
             dep = queue.pop(0)
+            await self._cover(plan, request, dep)
             provider = self.providers[dep.model.wire]
             call = self._call(dep, request)
             retry = 0
@@ -356,17 +384,22 @@ class Router:
 
     # --- money -------------------------------------------------------------------------
     async def _finish(self, plan: _Plan, request: LLMRequest, result: LLMResult) -> None:
-        if plan.reservation is not None and self.budgets is not None:
-            await self.budgets.settle(plan.reservation, result.cost_usd)
-            plan.reservation = None
+        """Settle to the real cost: the first reservation takes it, the others are released."""
+        reservations, plan.reservations = plan.reservations, []
+        if reservations and self.budgets is not None:
+            for extra in reservations[1:]:
+                await self.budgets.release(extra)
+            await self.budgets.settle(reservations[0], result.cost_usd)
         if self.usage is not None:
             await self.usage.record(
                 request.attribution, result.model, result.prompt_tokens, result.completion_tokens, result.cost_usd
             )
 
     async def _release(self, plan: _Plan) -> None:
-        if plan.reservation is not None and self.budgets is not None:
-            reservation, plan.reservation = plan.reservation, None
+        reservations, plan.reservations = plan.reservations, []
+        if self.budgets is None:
+            return
+        for reservation in reservations:
             with contextlib.suppress(Exception):  # it expires by itself if Redis is unreachable now
                 await self.budgets.release(reservation)
 

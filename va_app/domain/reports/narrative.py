@@ -11,7 +11,7 @@ from typing import Any
 
 import polars as pl
 
-RATE_METRICS = {"automation_rate", "handoff_rate", "error_rate", "cache_hit_rate"}
+RATE_METRICS = {"automation_rate", "containment_rate", "handoff_rate", "error_rate", "cache_hit_rate"}
 
 
 def fmt(metric: str, value: Any) -> str:
