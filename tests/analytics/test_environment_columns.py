@@ -71,7 +71,7 @@ def test_environment_rollup_matches_the_raw_events(granularity: str, dimension: 
         assert mq.choose_table(query) == "rollup_1h_env"
         rolled = mq.metrics(query).sort(keys)
         raw = mq.metrics(replace(query, source="raw")).sort(keys)
-        for column in ("events", "errors", "handoffs", "contained", "prompt_tokens", "csat_count"):
+        for column in ("events", "errors", "handoffs", "automated", "prompt_tokens", "csat_count"):
             assert rolled[column].to_list() == raw[column].to_list(), (environment, column)
         totals += int(rolled["events"].sum() or 0)
     assert totals == 6000  # production and staging; the unknown environment is in neither
