@@ -89,15 +89,21 @@ def build_sql(
             avgIf(toFloat64(assumeNotNull(csat)), csat IS NOT NULL) AS csat_mean,
             varSampIf(toFloat64(assumeNotNull(csat)), csat IS NOT NULL) AS csat_var,
             sum(cost_usd) AS cost_usd
-        FROM {db}.events
-        WHERE tenant_id = {{tenant:UUID}}
-          AND agent_id = {{agent:String}}
-          AND type = 'conversation.logs'
-          AND environment = {{environment:String}}
-          AND channel != {{test_channel:String}}
-          AND ts >= {{start:DateTime64(3, 'UTC')}}
-          AND ts < {{end:DateTime64(3, 'UTC')}}
-          {version_filter}
+        FROM (
+            -- each event once: a copy stored before the ingest dedup window (or after it
+            -- expired) must not weigh twice in a rollout or experiment decision
+            SELECT *
+            FROM {db}.events
+            WHERE tenant_id = {{tenant:UUID}}
+              AND agent_id = {{agent:String}}
+              AND type = 'conversation.logs'
+              AND environment = {{environment:String}}
+              AND channel != {{test_channel:String}}
+              AND ts >= {{start:DateTime64(3, 'UTC')}}
+              AND ts < {{end:DateTime64(3, 'UTC')}}
+              {version_filter}
+            LIMIT 1 BY event_id
+        )
         GROUP BY version
         ORDER BY version
     """

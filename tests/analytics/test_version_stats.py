@@ -75,3 +75,20 @@ def test_verdicts_count_only_the_environment_they_judge() -> None:
     assert version_stats(tenant, agent, *window, environment="development").is_empty()
     with pytest.raises(ValueError, match="per environment"):
         version_stats(tenant, agent, *window, environment="")
+
+
+def test_a_copy_already_stored_counts_once_in_verdicts() -> None:
+    """Copies stored before the ingest dedup window existed (or after it expired) must not
+    weigh twice in a rollout or experiment decision."""
+    tenant, agent = str(uuid.uuid4()), "checkout-bot"
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=30)
+    events = _turns(tenant, agent, "web", "error", 5, start) + _turns(tenant, agent, "web", "answered", 5, start)
+    for n in range(2):  # the same events in two separate inserts: raw holds every row twice
+        message = BusMessage("conversation.logs", tenant, orjson.dumps({"events": events}), f"{n + 1}-0")
+        write_events(process([message]), token=f"test-{uuid.uuid4()}")
+
+    stats = version_stats(
+        tenant, agent, start - dt.timedelta(minutes=1), start + dt.timedelta(minutes=5), environment="production"
+    )
+    row = stats.row(0, named=True)
+    assert row["events"] == 10 and row["errors"] == 5 and row["contained"] == 5
