@@ -16,7 +16,6 @@ import pytest
 
 from analytics.schema import NARROW_ROLLUPS
 from core import clickhouse
-from core.config import get_settings
 from ingest.consumer import IngestWorker
 from tests.api_client import bearer
 from tests.factories import create_agent, create_key, create_tenant
@@ -55,28 +54,6 @@ def _expected(events: int, cost: float) -> dict[str, float]:
         out[f"{table}.events"] = float(events)
         out[f"{table}.cost"] = round(cost, 9)
     return out
-
-
-async def _start_groups_at_end(redis_url: str, group: str) -> None:
-    import redis.asyncio as aioredis
-
-    from core.events import DEAD_LETTER_TOPIC, EVENT_TYPES
-
-    raw = aioredis.Redis.from_url(redis_url)
-    for topic in (*EVENT_TYPES, DEAD_LETTER_TOPIC):
-        await raw.xgroup_create(f"va:bus:{topic}", f"{group}.{topic}", id="$", mkstream=True)
-    await raw.aclose()
-
-
-@pytest.fixture
-async def worker():  # type: ignore[no-untyped-def]
-    settings = get_settings().model_copy(deep=True)
-    settings.bus.consumer_group = f"g-{uuid.uuid4().hex[:8]}"
-    await _start_groups_at_end(settings.resolved_redis_url, settings.bus.consumer_group)
-    w = IngestWorker(settings, name="test-worker")
-    await w.start()
-    yield w
-    await w.close()
 
 
 def _turn(agent: str, conversation: str, **extra: object) -> dict[str, object]:

@@ -37,29 +37,6 @@ def _count(sql: str, **params: object) -> int:
     return int(clickhouse.query_rows(sql, params)[0][0])
 
 
-async def _start_groups_at_end(redis_url: str, group: str) -> None:
-    """New groups start at the stream's end, so a test sees only the messages it publishes."""
-    import redis.asyncio as aioredis
-
-    from core.events import DEAD_LETTER_TOPIC, EVENT_TYPES
-
-    raw = aioredis.Redis.from_url(redis_url)
-    for topic in (*EVENT_TYPES, DEAD_LETTER_TOPIC):
-        await raw.xgroup_create(f"va:bus:{topic}", f"{group}.{topic}", id="$", mkstream=True)
-    await raw.aclose()
-
-
-@pytest.fixture
-async def worker():  # type: ignore[no-untyped-def]
-    settings = get_settings().model_copy(deep=True)
-    settings.bus.consumer_group = f"g-{uuid.uuid4().hex[:8]}"
-    await _start_groups_at_end(settings.resolved_redis_url, settings.bus.consumer_group)
-    w = IngestWorker(settings, name="test-worker")
-    await w.start()
-    yield w
-    await w.close()
-
-
 async def test_api_events_land_in_clickhouse_and_rollups(api: httpx.AsyncClient, worker: IngestWorker) -> None:
     tenant = await create_tenant()
     key = await create_key(tenant, "developer")
